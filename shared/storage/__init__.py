@@ -1,0 +1,1 @@
+"""Byte-level object storage: one protocol, a local-files backend and an Azure Blob backend."""

@@ -1,0 +1,1 @@
+"""The exchange emulator (filled in by the exchange work)."""

@@ -1,0 +1,1 @@
+"""Exchange emulator fixtures (filled in by the exchange work)."""
