@@ -1,0 +1,220 @@
+"""The candle store: what candles and coverage a series has, on any ``StorageBackend``.
+
+Each partition object holds its candles *and* the spans known complete ("coverage": fetched spans,
+including the exchange's confirmed no-trade gaps). Writes are read-merge-write with a conditional
+write (ETag); on a lost race the writer re-reads and merges again, so concurrent writers (a sync and a
+client request, on one instance or two) both land and nothing written is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from shared.errors import ConflictError, InvalidRequestError, StorageError
+from shared.intervals import Interval, clip, missing, normalize, union
+from shared.series import SeriesKey
+from shared.storage.backend import ObjectInfo, StorageBackend
+from shared.store import layout, parquet_codec as codec
+from shared.store.summaries import SummaryReader
+
+log = logging.getLogger(__name__)
+DEFAULT_BATCH_ROWS = 50_000
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    partitions_written: int
+    conflicts_retried: int
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesInfo:
+    series: SeriesKey
+    first_ts: int | None
+    last_ts: int | None
+    count: int
+    partitions: int
+
+
+class CandleStore:
+    def __init__(self, backend: StorageBackend, *, max_write_attempts: int = 50) -> None:
+        self.backend = backend
+        self._summaries = SummaryReader(backend)
+        self._max_write_attempts = max_write_attempts
+
+    # -- writing -------------------------------------------------------------------------------
+    async def write(
+        self, series: SeriesKey, rows: Sequence[Sequence[float]] | pa.Table, span: Interval
+    ) -> WriteResult:
+        """Store ``rows`` as *everything* the exchange has in ``span`` (so ``span`` becomes covered).
+
+        Rows are merged with what is stored: sorted, de-duplicated by timestamp, the newest write wins.
+        An empty ``rows`` with a span records a confirmed gap (no trades).
+        """
+        start, end = int(span[0]), int(span[1])
+        if start >= end:
+            raise InvalidRequestError(f"span start {start} must be before its end {end}")
+        try:
+            table = codec.rows_to_table(rows)
+        except (ValueError, TypeError, pa.ArrowException) as exc:
+            raise InvalidRequestError(f"candle rows are malformed: {exc}") from exc
+        self._check_rows(series, table, start, end)
+        written = retried = 0
+        for p_start, p_end in layout.partitions(start, end, series.tf_ms):
+            ts = table.column("timestamp")
+            part_rows = table.filter(pc.and_(pc.greater_equal(ts, p_start), pc.less(ts, p_end)))
+            changed, conflicts = await self._write_partition(
+                series, p_start, part_rows, (max(start, p_start), min(end, p_end))
+            )
+            written += changed
+            retried += conflicts
+        return WriteResult(written, retried)
+
+    def _check_rows(self, series: SeriesKey, table: pa.Table, start: int, end: int) -> None:
+        if table.num_rows == 0:
+            return
+        ts = table.column("timestamp").to_numpy()
+        if (ts % series.tf_ms).any():
+            raise InvalidRequestError(f"candle timestamps must be multiples of the {series.timeframe} timeframe")
+        if ts.min() < start or ts.max() >= end:
+            raise InvalidRequestError("candle rows lie outside the span they are written for")
+
+    async def _write_partition(
+        self, series: SeriesKey, p_start: int, rows: pa.Table, span: Interval
+    ) -> tuple[int, int]:
+        key = layout.partition_key(series, p_start)
+        for attempt in range(self._max_write_attempts):
+            current = await self.backend.read(key)
+            if current is None:
+                stored, coverage = codec.empty_table(), []
+            else:
+                stored, coverage = await asyncio.to_thread(codec.decode, current.data)
+            merged = codec.merge(stored, rows)
+            new_coverage = union(coverage, [span])
+            if new_coverage == coverage and merged.equals(stored):
+                return 0, attempt  # nothing new: no write at all
+            data = await asyncio.to_thread(codec.encode, merged, new_coverage)
+            try:
+                if current is None:
+                    await self.backend.write(key, data, if_none_match=True)
+                else:
+                    await self.backend.write(key, data, if_match=current.etag)
+                return 1, attempt
+            except ConflictError:
+                log.debug("write race on %s (attempt %d); re-reading and merging", key, attempt + 1)
+        raise StorageError(f"could not write {key}: {self._max_write_attempts} conflicting writers in a row")
+
+    # -- coverage ------------------------------------------------------------------------------
+    async def coverage(self, series: SeriesKey, start: int, end: int) -> list[Interval]:
+        """The spans of ``[start, end)`` known complete."""
+        infos = await self._partition_infos(series, start, end)
+        summaries = await self._summaries.many(infos)
+        return clip(union(*(s.coverage for s in summaries)), start, end)
+
+    async def missing(self, series: SeriesKey, start: int, end: int) -> list[Interval]:
+        """The spans of ``[start, end)`` not known complete (what a fetcher must still download)."""
+        if start >= end:
+            return []
+        return missing(await self.coverage(series, start, end), start, end)
+
+    # -- reading -------------------------------------------------------------------------------
+    async def read(
+        self, series: SeriesKey, start: int, end: int, *, batch_rows: int = DEFAULT_BATCH_ROWS
+    ) -> AsyncIterator[pa.Table]:
+        """Candles with ``start <= timestamp < end`` in order, as tables of at most ``batch_rows`` rows.
+
+        One partition is decoded at a time while the next one downloads, so memory stays bounded by
+        about two partitions however long the range is.
+        """
+        infos = await self._partition_infos(series, start, end)
+        if not infos:
+            return
+        next_load: asyncio.Future[pa.Table] | None = asyncio.ensure_future(self._load(infos[0], start, end))
+        try:
+            for i in range(len(infos)):
+                assert next_load is not None
+                table = await next_load
+                next_load = None
+                if i + 1 < len(infos):
+                    next_load = asyncio.ensure_future(self._load(infos[i + 1], start, end))
+                for offset in range(0, table.num_rows, batch_rows):
+                    yield table.slice(offset, batch_rows)
+        finally:
+            if next_load is not None:
+                next_load.cancel()
+                await asyncio.gather(next_load, return_exceptions=True)
+
+    async def _load(self, info: ObjectInfo, start: int, end: int) -> pa.Table:
+        obj = await self.backend.read(info.key)
+        if obj is None:  # deleted meanwhile (only an operator does that)
+            return codec.empty_table()
+        return await asyncio.to_thread(_decode_range, obj.data, start, end)
+
+    async def _partition_infos(self, series: SeriesKey, start: int, end: int) -> list[ObjectInfo]:
+        wanted = {layout.partition_key(series, p) for p, _ in layout.partitions(start, end, series.tf_ms)}
+        if not wanted:
+            return []
+        listed = await self.backend.list(layout.series_prefix(series))
+        return [info for info in listed if info.key in wanted]
+
+    # -- what is stored ------------------------------------------------------------------------
+    async def latest_timestamp(self, series: SeriesKey) -> int | None:
+        """Opening time of the newest stored candle, or ``None``."""
+        listed = await self.backend.list(layout.series_prefix(series))
+        for info in reversed(listed):
+            summary = await self._summaries.one(info)
+            if summary.last_ts is not None:
+                return summary.last_ts
+        return None
+
+    async def coverage_end(self, series: SeriesKey) -> int | None:
+        """End of the newest covered span, or ``None`` for a series never fetched."""
+        listed = await self.backend.list(layout.series_prefix(series))
+        for info in reversed(listed):
+            summary = await self._summaries.one(info)
+            if summary.coverage:
+                return summary.coverage[-1][1]
+        return None
+
+    async def exists(self, series: SeriesKey) -> bool:
+        return bool(await self.backend.list(layout.series_prefix(series)))
+
+    async def catalog(self) -> list[SeriesInfo]:
+        """Every stored series with its first and last candle and candle count."""
+        grouped: dict[SeriesKey, list[ObjectInfo]] = {}
+        for info in await self.backend.list(layout.ROOT):
+            series = layout.parse_series(info.key)
+            if series is not None:
+                grouped.setdefault(series, []).append(info)
+        result = []
+        for series, infos in grouped.items():
+            summaries = await self._summaries.many(infos)
+            firsts = [s.first_ts for s in summaries if s.first_ts is not None]
+            lasts = [s.last_ts for s in summaries if s.last_ts is not None]
+            result.append(
+                SeriesInfo(
+                    series,
+                    min(firsts) if firsts else None,
+                    max(lasts) if lasts else None,
+                    sum(s.rows for s in summaries),
+                    len(infos),
+                )
+            )
+        return sorted(result, key=lambda i: (i.series.exchange, i.series.symbol, i.series.timeframe))
+
+
+def _decode_range(data: bytes, start: int, end: int) -> pa.Table:
+    table, _ = codec.decode(data)
+    ts = table.column("timestamp")
+    if table.num_rows and (ts[0].as_py() < start or ts[-1].as_py() >= end):
+        table = table.filter(pc.and_(pc.greater_equal(ts, start), pc.less(ts, end)))
+    return table
+
+
+__all__ = ["CandleStore", "SeriesInfo", "WriteResult", "normalize"]

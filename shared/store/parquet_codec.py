@@ -1,0 +1,147 @@
+"""Candles <-> Parquet bytes, with the partition's coverage in the file's own key-value metadata.
+
+Keeping coverage inside the same object as the candles is what makes "candles and coverage change
+together" hold: one atomic object write changes both, and no reader can see one without the other.
+
+Encoding (chosen by measurement, see bench/storage.py and docs/storage.md): timestamps
+DELTA_BINARY_PACKED; prices PLAIN + zstd level 9 (prices with few decimals repeat byte patterns that
+zstd finds; dictionary and BYTE_STREAM_SPLIT both measured larger); volume BYTE_STREAM_SPLIT.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from shared.errors import StorageError
+from shared.intervals import Interval, normalize
+
+COLUMNS = ("timestamp", "open", "high", "low", "close", "volume")
+SCHEMA = pa.schema(
+    [pa.field("timestamp", pa.int64(), nullable=False)]
+    + [pa.field(name, pa.float64(), nullable=False) for name in COLUMNS[1:]]
+)
+COVERAGE_KEY = b"cbdata.coverage"
+FORMAT_KEY = b"cbdata.format"
+FORMAT_VERSION = b"1"
+_MAGIC = b"PAR1"
+_WRITE_OPTIONS = {
+    "compression": "zstd",
+    "compression_level": 9,
+    "use_dictionary": False,
+    "column_encoding": {
+        "timestamp": "DELTA_BINARY_PACKED",
+        "open": "PLAIN",
+        "high": "PLAIN",
+        "low": "PLAIN",
+        "close": "PLAIN",
+        "volume": "BYTE_STREAM_SPLIT",
+    },
+    "write_statistics": ["timestamp"],
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionSummary:
+    """What a partition's footer says without reading its data."""
+
+    coverage: list[Interval]
+    rows: int
+    first_ts: int | None
+    last_ts: int | None
+
+
+def empty_table() -> pa.Table:
+    return SCHEMA.empty_table()
+
+
+def rows_to_table(rows: Sequence[Sequence[float]] | pa.Table) -> pa.Table:
+    """Rows ``[timestamp_ms, open, high, low, close, volume]`` as a table of the store's schema."""
+    if isinstance(rows, pa.Table):
+        return rows.select(list(COLUMNS)).cast(SCHEMA)
+    if len(rows) == 0:
+        return empty_table()
+    array = np.asarray(rows, dtype=np.float64)
+    if array.ndim != 2 or array.shape[1] != len(COLUMNS):
+        raise ValueError("candle rows must be [timestamp_ms, open, high, low, close, volume]")
+    # Timestamps up to year 2200 are exact in float64; read them back as integers from the source.
+    timestamps = np.fromiter((int(r[0]) for r in rows), dtype=np.int64, count=len(rows))
+    columns = [pa.array(timestamps)] + [pa.array(array[:, i]) for i in range(1, len(COLUMNS))]
+    return pa.Table.from_arrays(columns, schema=SCHEMA)
+
+
+def encode(table: pa.Table, coverage: list[Interval]) -> bytes:
+    metadata = {
+        COVERAGE_KEY: json.dumps(normalize(coverage), separators=(",", ":")).encode(),
+        FORMAT_KEY: FORMAT_VERSION,
+    }
+    sink = io.BytesIO()
+    pq.write_table(table.replace_schema_metadata(metadata), sink, **_WRITE_OPTIONS)
+    return sink.getvalue()
+
+
+def decode(data: bytes) -> tuple[pa.Table, list[Interval]]:
+    try:
+        table = pq.read_table(pa.BufferReader(data))
+    except (pa.ArrowException, OSError) as exc:
+        raise StorageError(f"a stored candle partition is not readable Parquet: {exc}") from exc
+    coverage = _coverage(table.schema.metadata or {})
+    return table.replace_schema_metadata(None).cast(SCHEMA), coverage
+
+
+def footer_length(tail: bytes) -> int:
+    """Length of the Parquet footer, read from the last 8 bytes of a file."""
+    if len(tail) < 8 or tail[-4:] != _MAGIC:
+        raise StorageError("a stored candle partition does not end like a Parquet file")
+    return int.from_bytes(tail[-8:-4], "little")
+
+
+def summarize_footer(tail: bytes) -> PartitionSummary:
+    """Summary from the last bytes of a file; ``tail`` must hold the whole footer plus 8 bytes."""
+    length = footer_length(tail)
+    if length + 8 > len(tail):
+        raise ValueError("tail too short for the footer")
+    # pyarrow parses metadata from a file-like object only; a stub file of magic + footer is enough,
+    # and saves downloading the column data just to learn a partition's coverage and row count.
+    stub = _MAGIC + tail[len(tail) - length - 8 :]
+    try:
+        meta = pq.read_metadata(pa.BufferReader(stub))
+    except (pa.ArrowException, OSError) as exc:
+        raise StorageError(f"a stored candle partition has an unreadable footer: {exc}") from exc
+    first = last = None
+    for i in range(meta.num_row_groups):
+        stats = meta.row_group(i).column(0).statistics
+        if stats is not None and stats.has_min_max and meta.row_group(i).num_rows:
+            first = stats.min if first is None else min(first, stats.min)
+            last = stats.max if last is None else max(last, stats.max)
+    return PartitionSummary(_coverage(meta.metadata or {}), meta.num_rows, first, last)
+
+
+def _coverage(metadata: dict[bytes, bytes]) -> list[Interval]:
+    raw = metadata.get(COVERAGE_KEY)
+    if raw is None:
+        raise StorageError("a stored candle partition has no coverage metadata (not written by this service)")
+    return normalize((int(s), int(e)) for s, e in json.loads(raw))
+
+
+def merge(stored: pa.Table, fresh: pa.Table) -> pa.Table:
+    """Union by timestamp, sorted; where both have a timestamp the fresh row wins."""
+    if fresh.num_rows == 0:
+        return stored
+    if stored.num_rows == 0:
+        both, newer = fresh, np.ones(fresh.num_rows, dtype=np.int8)
+    else:
+        both = pa.concat_tables([stored, fresh])
+        newer = np.concatenate([np.zeros(stored.num_rows, np.int8), np.ones(fresh.num_rows, np.int8)])
+    ts = both.column("timestamp").to_numpy()
+    order = np.lexsort((newer, ts))
+    ts_sorted = ts[order]
+    keep = np.ones(len(order), dtype=bool)
+    keep[:-1] = ts_sorted[:-1] != ts_sorted[1:]  # the last of each timestamp group is the newest
+    return both.take(pa.array(order[keep]))
