@@ -25,12 +25,12 @@ sys.path.insert(0, str(ROOT))
 
 
 async def measure(backend_name: str) -> dict:
+    import azure.storage.blob.aio  # noqa: F401  (imports counted in the baseline, not in the work)
+
     from bench.synthetic import YEAR_START_MS, candles_1m
     from shared.series import SeriesKey
     from shared.storage.backend import StorageBackend
     from shared.store import CandleStore
-
-    import azure.storage.blob.aio  # noqa: F401  (imports counted in the baseline, not in the work)
 
     baseline_mb = _rss_mb()
     year = candles_1m()
@@ -89,13 +89,17 @@ def main() -> None:
         print(json.dumps(asyncio.run(measure(sys.argv[2]))))
         return
     names = sys.argv[1:] or ["local", "azure"]
-    print(f"{'backend':8} {'B/candle':>9} {'stored MB':>10} {'write s':>8} {'1st batch s':>12} {'read s':>7} {'peak MB':>8} {'after imports MB':>17}")
+    print(
+        f"{'backend':8} {'B/candle':>9} {'stored MB':>10} {'write s':>8} {'1st batch s':>12} {'read s':>7} {'peak MB':>8} {'after imports MB':>17}"
+    )
     for name in names:
-        out = subprocess.run([sys.executable, __file__, "--child", name], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", name], capture_output=True, text=True, check=True
+        )
         r = json.loads(out.stdout.strip().splitlines()[-1])
         print(
             f"{r['backend']:8} {r['bytes_per_candle']:9.2f} {r['stored_mb']:10.2f} {r['write_s']:8.2f} "
-            f"{r['read_first_batch_s']:12.3f} {r['read_s']:7.3f} {r['peak_rss_mb']:8.0f} {r['baseline_rss_mb']:17.0f}   ({r['rows']:,} candles)"
+            f"{r['read_first_batch_s']:12.3f} {r['read_s']:7.3f} {r['peak_rss_mb']:8.0f} {r['baseline_rss_mb']:17.0f}   ({r['rows']:,} candles)"  # noqa: E501
         )
 
 

@@ -1,61 +1,53 @@
-"""Typed settings for the whole service (pydantic-settings).
+"""Typed settings for the whole service (pydantic-settings). See docs/configuration.md.
 
-Environment variable names are flat (``STORAGE_TYPE``, ``CCXT_EXCHANGES``, ``SYNC_BACKFILL_DAYS``...):
-a group prefix, then the field. Sources, highest priority first: constructor arguments, the
-environment (which is how the Functions host passes ``local.settings.json`` ``Values``), a ``.env``
-file, Azure Key Vault when ``KEY_VAULT_URL`` is set, then defaults. See docs/configuration.md.
+Environment variable names are flat: a group prefix, then the field (``STORAGE_TYPE``,
+``CCXT_EXCHANGES``, ``SYNC_BACKFILL_DAYS``...). Sources, highest priority first: constructor
+arguments, the environment (how the Functions host passes ``local.settings.json`` ``Values``), a
+``.env`` file, the ``Values`` of ``./local.settings.json`` (running outside the host), Azure Key
+Vault when ``KEY_VAULT_URL`` is set (the secret ``STORAGE--AZURE-CONNECTION-STRING`` fills
+STORAGE_AZURE_CONNECTION_STRING), then defaults. An empty value counts as unset. ``load_settings``
+is the one entry point: any wrong value becomes one ``ConfigurationError`` naming the variables.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, Field, SecretStr
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated
+from pydantic import Field, ValidationError, model_validator
+from pydantic import field_validator as check
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings.exceptions import SettingsError
 
+from shared.errors import ConfigurationError
+from shared.settings_errors import secret_env_names, to_configuration_error
+from shared.settings_groups import (
+    CcxtSettings,
+    ExchangeCredentials,
+    LogSettings,
+    StorageSettings,
+    SyncSettings,
+)
+from shared.settings_parsing import SettingValueError as Bad
+from shared.settings_parsing import check_url, is_url
+from shared.settings_sources import (
+    SOURCE_OPTIONS,
+    KeyVaultSource,
+    LocalSettingsJsonSource,
+    SecretClientFactory,
+    SourceOptions,
+    default_credential,
+)
 
-class StorageSettings(BaseModel):
-    type: Literal["local", "azure"] = "local"
-    local_root_path: Path = Path("./data")
-    azure_connection_string: SecretStr | None = None
-    azure_account_url: str | None = None
-    azure_container_name: str = "market-data"
-
-
-class ExchangeCredentials(BaseModel):
-    api_key: SecretStr | None = None
-    secret: SecretStr | None = None
-    password: SecretStr | None = None
-
-
-class CcxtSettings(BaseModel):
-    exchanges: Annotated[list[str], NoDecode] = Field(
-        default_factory=lambda: ["cryptocom", "binance", "kraken", "coinbase", "bybit", "okx"]
-    )
-    default_exchange: str = "cryptocom"
-    # Deep-merged into ccxt's constructor config, keyed by exchange id (timeouts, proxies, urls, options).
-    exchange_options: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    # Per-exchange keys for private calls only; JSON {"binance": {"api_key": ..., "secret": ...}}.
-    credentials: dict[str, ExchangeCredentials] = Field(default_factory=dict)
-    # A candle is closed when timestamp + timeframe <= now - margin.
-    closed_candle_margin_seconds: float = Field(5.0, ge=0)
-    markets_ttl_seconds: float = Field(3 * 3600, gt=0)
-    retry_max_attempts: int = Field(5, ge=1, le=50)
-    retry_base_delay_seconds: float = Field(0.5, ge=0)
-    retry_max_delay_seconds: float = Field(30.0, ge=0)
-
-
-class SyncSettings(BaseModel):
-    schedule: str = "0 */30 * * * *"
-    targets: Annotated[list[str], NoDecode] = Field(default_factory=list)
-    backfill_days: int = Field(30, ge=1, le=3650)
-    concurrency_per_exchange: int = Field(2, ge=1, le=32)
-
-
-class LogSettings(BaseModel):
-    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+__all__ = [
+    "CcxtSettings",
+    "ExchangeCredentials",
+    "LogSettings",
+    "Settings",
+    "StorageSettings",
+    "SyncSettings",
+    "load_settings",
+]
 
 
 class Settings(BaseSettings):
@@ -63,7 +55,10 @@ class Settings(BaseSettings):
         env_nested_delimiter="_",
         env_nested_max_split=1,
         env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
         extra="ignore",
+        hide_input_in_errors=True,
     )
 
     storage: StorageSettings = Field(default_factory=StorageSettings)
@@ -72,6 +67,66 @@ class Settings(BaseSettings):
     log: LogSettings = Field(default_factory=LogSettings)
 
     key_vault_url: str | None = None
-    max_request_candles: int = Field(1_000_000, ge=1)
-    http_max_candles: int = Field(100_000, ge=1)
-    webpubsub_hub: str = "marketdata"
+    max_request_candles: int = Field(default=1_000_000, ge=1)
+    http_max_candles: int = Field(default=100_000, ge=1)
+    webpubsub_hub: str = Field(default="marketdata", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,127}$")
+
+    _vault_url = check("key_vault_url")(classmethod(lambda cls, v: check_url(v, https_only=True)))
+
+    @model_validator(mode="after")
+    def _targets_on_known_exchanges(self) -> Settings:
+        unknown = [str(t) for t in self.sync.targets if t.exchange not in self.ccxt.exchanges]
+        if unknown:
+            msg = f"targets must use exchanges from CCXT_EXCHANGES; not listed there: {', '.join(unknown)}"
+            raise Bad(msg, env="SYNC_TARGETS")
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        options = SOURCE_OPTIONS.get()
+        sources = [init_settings, env_settings, dotenv_settings]
+        sources.append(LocalSettingsJsonSource(settings_cls, options.local_settings_file))
+        url = next((u for s in sources if isinstance(u := s().get("key_vault_url"), str) and u), None)
+        if url and is_url(url, https_only=True):
+            credential = options.credential or default_credential()
+            sources.append(KeyVaultSource(settings_cls, url, credential, options.secret_client_factory))
+        return tuple(sources)
+
+
+GROUPS = ("storage", "ccxt", "sync", "log")
+SECRET_SETTINGS = secret_env_names(Settings)  # {"STORAGE_AZURE_CONNECTION_STRING", "CCXT_CREDENTIALS"}
+
+
+def load_settings(
+    *,
+    credential: Any = None,
+    secret_client_factory: SecretClientFactory | None = None,
+    local_settings_file: Path | None = Path("local.settings.json"),
+    **overrides: Any,
+) -> Settings:
+    """Read and check every setting once, at start-up (blocking: Key Vault is read synchronously).
+
+    ``overrides`` are field values (``storage={"type": "local"}``) and win over every source.
+    Raises ``ConfigurationError`` naming each wrong setting by its environment-variable name."""
+    from azure.core.exceptions import AzureError
+
+    token = SOURCE_OPTIONS.set(SourceOptions(credential, secret_client_factory, local_settings_file))
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise to_configuration_error(exc, GROUPS, SECRET_SETTINGS) from None
+    except SettingsError as exc:
+        raise ConfigurationError(str(exc)) from None
+    except AzureError as exc:
+        raise ConfigurationError(
+            f"KEY_VAULT_URL: cannot read secrets from the vault ({type(exc).__name__})"
+        ) from None
+    finally:
+        SOURCE_OPTIONS.reset(token)

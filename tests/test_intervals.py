@@ -1,5 +1,7 @@
 """Interval arithmetic checked against a plain set-of-integers model (hypothesis)."""
 
+import itertools
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -14,7 +16,7 @@ def as_set(ivs):
 
 
 def is_normal(ivs):
-    return all(s < e for s, e in ivs) and all(a[1] < b[0] for a, b in zip(ivs, ivs[1:], strict=False))
+    return all(s < e for s, e in ivs) and all(a[1] < b[0] for a, b in itertools.pairwise(ivs))
 
 
 @given(intervals)

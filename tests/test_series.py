@@ -4,14 +4,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.errors import DataServiceError, InvalidRequestError, UnknownExchangeError, UnsupportedTimeframeError
+from shared.errors import (
+    DataServiceError,
+    InvalidRequestError,
+    UnknownExchangeError,
+    UnsupportedTimeframeError,
+)
 from shared.series import SeriesKey, decode_symbol, encode_symbol
 from shared.timeframes import ceil_to, floor_to, timeframe_ms
 
 symbol_chars = st.sampled_from("ABCXYZ019._/:+@-")
-symbols = st.builds(lambda first, rest: first + rest, st.sampled_from("ABZ09"), st.text(symbol_chars, max_size=40)).filter(
-    lambda s: ".." not in s and "//" not in s
-)
+symbols = st.builds(
+    lambda first, rest: first + rest, st.sampled_from("ABZ09"), st.text(symbol_chars, max_size=40)
+).filter(lambda s: ".." not in s and "//" not in s)
 
 
 @given(symbols)
@@ -23,8 +28,22 @@ def test_symbol_encoding_round_trips_and_is_path_safe(symbol):
 
 @pytest.mark.parametrize(
     "symbol",
-    ["", "../../x", "/etc/passwd", "BTC/../../USDT", "BTC%2FUSDT", "BTC\\USDT", "BTC\nUSDT", "BTC\x00", " BTC",
-     "A" * 65, "..", "BTC//USDT", 42, None],
+    [
+        "",
+        "../../x",
+        "/etc/passwd",
+        "BTC/../../USDT",
+        "BTC%2FUSDT",
+        "BTC\\USDT",
+        "BTC\nUSDT",
+        "BTC\x00",
+        " BTC",
+        "A" * 65,
+        "..",
+        "BTC//USDT",
+        42,
+        None,
+    ],
 )
 def test_bad_symbols_are_refused_with_a_clear_error(symbol):
     with pytest.raises(InvalidRequestError) as err:
@@ -47,6 +66,10 @@ def test_unknown_timeframes_are_refused(timeframe):
 
 
 def test_timeframes_and_alignment():
-    assert timeframe_ms("1m") == 60_000 and timeframe_ms("4h") == 14_400_000 and timeframe_ms("1w") == 604_800_000
+    assert (
+        timeframe_ms("1m") == 60_000
+        and timeframe_ms("4h") == 14_400_000
+        and timeframe_ms("1w") == 604_800_000
+    )
     assert floor_to(125_000, 60_000) == 120_000 and ceil_to(125_000, 60_000) == 180_000
     assert ceil_to(120_000, 60_000) == 120_000

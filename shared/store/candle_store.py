@@ -17,10 +17,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from shared.errors import ConflictError, InvalidRequestError, StorageError
-from shared.intervals import Interval, clip, missing, normalize, union
+from shared.intervals import Interval, clip, missing, subtract, union
 from shared.series import SeriesKey
 from shared.storage.backend import ObjectInfo, StorageBackend
-from shared.store import layout, parquet_codec as codec
+from shared.store import layout
+from shared.store import parquet_codec as codec
 from shared.store.summaries import SummaryReader
 
 log = logging.getLogger(__name__)
@@ -50,12 +51,18 @@ class CandleStore:
 
     # -- writing -------------------------------------------------------------------------------
     async def write(
-        self, series: SeriesKey, rows: Sequence[Sequence[float]] | pa.Table, span: Interval
+        self,
+        series: SeriesKey,
+        rows: Sequence[Sequence[float]] | pa.Table,
+        span: Interval,
+        *,
+        uncovered: Sequence[Interval] = (),
     ) -> WriteResult:
         """Store ``rows`` as *everything* the exchange has in ``span`` (so ``span`` becomes covered).
 
         Rows are merged with what is stored: sorted, de-duplicated by timestamp, the newest write wins.
-        An empty ``rows`` with a span records a confirmed gap (no trades).
+        An empty ``rows`` with a span records a confirmed gap (no trades). Parts of the span listed in
+        ``uncovered`` (e.g. slots where the exchange sent an unusable row) are not marked covered.
         """
         start, end = int(span[0]), int(span[1])
         if start >= end:
@@ -69,9 +76,8 @@ class CandleStore:
         for p_start, p_end in layout.partitions(start, end, series.tf_ms):
             ts = table.column("timestamp")
             part_rows = table.filter(pc.and_(pc.greater_equal(ts, p_start), pc.less(ts, p_end)))
-            changed, conflicts = await self._write_partition(
-                series, p_start, part_rows, (max(start, p_start), min(end, p_end))
-            )
+            covered = subtract([(max(start, p_start), min(end, p_end))], uncovered)
+            changed, conflicts = await self._write_partition(series, p_start, part_rows, covered)
             written += changed
             retried += conflicts
         return WriteResult(written, retried)
@@ -81,12 +87,14 @@ class CandleStore:
             return
         ts = table.column("timestamp").to_numpy()
         if (ts % series.tf_ms).any():
-            raise InvalidRequestError(f"candle timestamps must be multiples of the {series.timeframe} timeframe")
+            raise InvalidRequestError(
+                f"candle timestamps must be multiples of the {series.timeframe} timeframe"
+            )
         if ts.min() < start or ts.max() >= end:
             raise InvalidRequestError("candle rows lie outside the span they are written for")
 
     async def _write_partition(
-        self, series: SeriesKey, p_start: int, rows: pa.Table, span: Interval
+        self, series: SeriesKey, p_start: int, rows: pa.Table, covered: list[Interval]
     ) -> tuple[int, int]:
         key = layout.partition_key(series, p_start)
         for attempt in range(self._max_write_attempts):
@@ -96,7 +104,7 @@ class CandleStore:
             else:
                 stored, coverage = await asyncio.to_thread(codec.decode, current.data)
             merged = codec.merge(stored, rows)
-            new_coverage = union(coverage, [span])
+            new_coverage = union(coverage, covered)
             if new_coverage == coverage and merged.equals(stored):
                 return 0, attempt  # nothing new: no write at all
             data = await asyncio.to_thread(codec.encode, merged, new_coverage)
@@ -215,6 +223,3 @@ def _decode_range(data: bytes, start: int, end: int) -> pa.Table:
     if table.num_rows and (ts[0].as_py() < start or ts[-1].as_py() >= end):
         table = table.filter(pc.and_(pc.greater_equal(ts, start), pc.less(ts, end)))
     return table
-
-
-__all__ = ["CandleStore", "SeriesInfo", "WriteResult", "normalize"]

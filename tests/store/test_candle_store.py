@@ -44,7 +44,10 @@ async def test_write_then_read_across_a_partition_boundary(store, backend):
         (span[1], span[1] + 5 * MIN),
     ]
     keys = [i.key for i in await backend.list("ohlcv/")]
-    assert [k.split("timeframe=1m/")[1] for k in keys] == ["year=2024/month=01/part.parquet", "year=2024/month=02/part.parquet"]
+    assert [k.split("timeframe=1m/")[1] for k in keys] == [
+        "year=2024/month=01/part.parquet",
+        "year=2024/month=02/part.parquet",
+    ]
 
 
 async def test_batches_are_bounded_and_ordered(store):
@@ -82,13 +85,19 @@ async def test_latest_timestamp_catalog_and_exists(store):
     assert not await store.exists(SERIES)
     await store.write(SERIES, [candle(JAN31 + i * MIN) for i in range(100)], (JAN31, JAN31 + 100 * MIN))
     await store.write(SERIES, [], (JAN31 + 100 * MIN, JAN31 + 200 * MIN))
-    await store.write(other, [candle(JAN31 + i * 3_600_000) for i in range(5)], (JAN31, JAN31 + 5 * 3_600_000))
+    await store.write(
+        other, [candle(JAN31 + i * 3_600_000) for i in range(5)], (JAN31, JAN31 + 5 * 3_600_000)
+    )
     assert await store.exists(SERIES)
     assert await store.latest_timestamp(SERIES) == JAN31 + 99 * MIN
     assert await store.coverage_end(SERIES) == JAN31 + 200 * MIN
     catalog = {info.series: info for info in await store.catalog()}
     assert set(catalog) == {SERIES, other}
-    assert (catalog[SERIES].first_ts, catalog[SERIES].last_ts, catalog[SERIES].count) == (JAN31, JAN31 + 99 * MIN, 100)
+    assert (catalog[SERIES].first_ts, catalog[SERIES].last_ts, catalog[SERIES].count) == (
+        JAN31,
+        JAN31 + 99 * MIN,
+        100,
+    )
     assert catalog[SERIES].partitions == 2 and catalog[other].count == 5
 
 
@@ -110,7 +119,9 @@ async def test_bad_writes_are_refused_and_write_nothing(store, backend, rows, sp
 async def test_concurrent_writers_on_one_partition_lose_nothing(store, backend):
     """N tasks write overlapping ranges of the same partition at once: the result is the union."""
     tasks = 8
-    spans = [(JAN31 - 300 * MIN + k * 20 * MIN, JAN31 - 300 * MIN + k * 20 * MIN + 60 * MIN) for k in range(tasks)]
+    spans = [
+        (JAN31 - 300 * MIN + k * 20 * MIN, JAN31 - 300 * MIN + k * 20 * MIN + 60 * MIN) for k in range(tasks)
+    ]
 
     async def writer(k):
         s, e = spans[k]
@@ -137,3 +148,11 @@ async def test_an_early_stopped_read_leaves_nothing_running(store):
 def test_layout_keys_of_written_series_parse_back():
     key = layout.partition_key(SERIES, JAN31)
     assert layout.parse_series(key) == SERIES
+
+
+async def test_uncovered_slots_are_not_marked_covered(store):
+    span = (JAN31, JAN31 + 10 * MIN)
+    rows = [candle(JAN31 + i * MIN) for i in range(10) if i != 4]
+    await store.write(SERIES, rows, span, uncovered=[(JAN31 + 4 * MIN, JAN31 + 5 * MIN)])
+    assert await store.missing(SERIES, *span) == [(JAN31 + 4 * MIN, JAN31 + 5 * MIN)]
+    assert len(await read_all(store, SERIES, *span)) == 9

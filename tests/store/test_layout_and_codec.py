@@ -25,8 +25,18 @@ def test_partition_key_is_hive_style():
 @pytest.mark.parametrize(
     ("timeframe", "ts", "bounds", "suffix"),
     [
-        ("1s", ms(2024, 2, 29, 13), (ms(2024, 2, 29), ms(2024, 3, 1)), "year=2024/month=02/day=29/part.parquet"),
-        ("1m", ms(2024, 12, 31, 23, 59), (ms(2024, 12, 1), ms(2025, 1, 1)), "year=2024/month=12/part.parquet"),
+        (
+            "1s",
+            ms(2024, 2, 29, 13),
+            (ms(2024, 2, 29), ms(2024, 3, 1)),
+            "year=2024/month=02/day=29/part.parquet",
+        ),
+        (
+            "1m",
+            ms(2024, 12, 31, 23, 59),
+            (ms(2024, 12, 1), ms(2025, 1, 1)),
+            "year=2024/month=12/part.parquet",
+        ),
         ("15m", ms(2024, 3, 5), (ms(2024, 3, 1), ms(2024, 4, 1)), "year=2024/month=03/part.parquet"),
         ("1h", ms(2023, 6, 1), (ms(2023, 1, 1), ms(2024, 1, 1)), "year=2023/part.parquet"),
         ("1d", ms(2024, 6, 1), (ms(2020, 1, 1), ms(2030, 1, 1)), "decade=2020/part.parquet"),

@@ -1,0 +1,139 @@
+"""The groups of settings (one pydantic model each): storage, ccxt (exchanges), sync, log.
+
+Field ``x`` of group ``storage`` is the environment variable ``STORAGE_X``; see shared/settings.py
+for how they are loaded and docs/configuration.md for what each one means.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import field_validator as check
+from pydantic_settings import NoDecode
+
+from shared.errors import DataServiceError
+from shared.series import SeriesKey, validate_exchange
+from shared.settings_parsing import SettingValueError as Bad
+from shared.settings_parsing import (
+    check_container_name,
+    check_url,
+    parse_json_object,
+    parse_sync_targets,
+    split_csv,
+    validate_ncrontab,
+)
+
+_GROUP = ConfigDict(hide_input_in_errors=True)
+
+
+class StorageSettings(BaseModel):
+    model_config = _GROUP
+    type: Literal["local", "azure"] = "local"
+    local_root_path: Path = Path("./data")
+    azure_connection_string: SecretStr | None = None  # "UseDevelopmentStorage=true" for Azurite
+    azure_account_url: str | None = None  # managed identity (DefaultAzureCredential), no keys
+    azure_container_name: str = "market-data"
+
+    _account_url = check("azure_account_url")(
+        classmethod(lambda cls, v: check_url(v, example="https://<account>.blob.core.windows.net"))
+    )
+    _container = check("azure_container_name")(classmethod(lambda cls, v: check_container_name(v)))
+
+    @model_validator(mode="after")
+    def _azure_needs_a_way_in(self) -> StorageSettings:
+        if self.type == "azure" and not (self.azure_connection_string or self.azure_account_url):
+            raise Bad(
+                "STORAGE_TYPE=azure needs STORAGE_AZURE_CONNECTION_STRING or STORAGE_AZURE_ACCOUNT_URL",
+                env="STORAGE_TYPE",
+            )
+        return self
+
+
+class ExchangeCredentials(BaseModel):
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+    api_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("api_key", "apiKey"))
+    secret: SecretStr | None = None
+    password: SecretStr | None = None
+    uid: SecretStr | None = None
+
+
+class CcxtSettings(BaseModel):
+    model_config = _GROUP
+    exchanges: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["cryptocom", "binance", "kraken", "coinbase", "bybit", "okx"]
+    )
+    default_exchange: str = "cryptocom"
+    # Deep-merged into ccxt's constructor config, keyed by exchange id (timeouts, proxies, urls, options).
+    exchange_options: Annotated[dict[str, dict[str, Any]], NoDecode] = Field(default_factory=dict)
+    # Per-exchange keys for private calls only; JSON {"binance": {"api_key": ..., "secret": ...}}.
+    credentials: Annotated[dict[str, ExchangeCredentials], NoDecode] = Field(default_factory=dict)
+    # A candle is closed when timestamp + timeframe <= now - margin.
+    closed_candle_margin_seconds: float = Field(default=5.0, ge=0)
+    markets_ttl_seconds: float = Field(default=3 * 3600, gt=0)
+    retry_max_attempts: int = Field(default=5, ge=1, le=50)
+    retry_base_delay_seconds: float = Field(default=0.5, ge=0)
+    retry_max_delay_seconds: float = Field(default=30.0, ge=0)
+
+    _split = check("exchanges", mode="before")(classmethod(lambda cls, v: split_csv(v)))
+    _options_json = check("exchange_options", mode="before")(
+        classmethod(lambda cls, v: parse_json_object(v, '{"binance": {"timeout": 10000}}'))
+    )
+    _credentials_json = check("credentials", mode="before")(
+        classmethod(lambda cls, v: parse_json_object(v, '{"binance": {"api_key": "...", "secret": "..."}}'))
+    )
+
+    @check("exchanges")
+    @classmethod
+    def _exchange_ids(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise Bad("must list at least one exchange id, comma-separated, e.g. 'binance,kraken'")
+        try:
+            ids = [validate_exchange(v) for v in value]
+        except DataServiceError as exc:
+            raise Bad(exc.message) from None
+        if len(set(ids)) != len(ids):
+            raise Bad("lists an exchange twice", show_input=True)
+        return ids
+
+    @model_validator(mode="after")
+    def _known_exchanges(self) -> CcxtSettings:
+        allowed = ", ".join(self.exchanges)
+        if self.default_exchange not in self.exchanges:
+            msg = f"must be one of CCXT_EXCHANGES ({allowed}) (got {self.default_exchange[:40]!r})"
+            raise Bad(msg, env="CCXT_DEFAULT_EXCHANGE")
+        for env, mapping in (
+            ("CCXT_EXCHANGE_OPTIONS", self.exchange_options),
+            ("CCXT_CREDENTIALS", self.credentials),
+        ):
+            unknown = sorted(k for k in mapping if k not in self.exchanges)
+            if unknown:
+                shown = ", ".join(repr(k[:40]) for k in unknown)
+                raise Bad(
+                    f"keys must be exchange ids from CCXT_EXCHANGES ({allowed}); unknown: {shown}", env=env
+                )
+        if self.retry_max_delay_seconds < self.retry_base_delay_seconds:
+            raise Bad(
+                "must not be less than CCXT_RETRY_BASE_DELAY_SECONDS", env="CCXT_RETRY_MAX_DELAY_SECONDS"
+            )
+        return self
+
+
+class SyncSettings(BaseModel):
+    model_config = _GROUP
+    schedule: str = "0 */30 * * * *"  # NCRONTAB, six fields, seconds first
+    # "exchange:SYMBOL:timeframe" entries, comma-separated, parsed to SeriesKey (shared.series).
+    targets: Annotated[list[SeriesKey], NoDecode] = Field(default_factory=list)
+    backfill_days: int = Field(default=30, ge=1, le=3650)
+    concurrency_per_exchange: int = Field(default=2, ge=1, le=32)
+
+    _schedule = check("schedule")(classmethod(lambda cls, v: validate_ncrontab(v)))
+    _targets = check("targets", mode="before")(classmethod(lambda cls, v: parse_sync_targets(v)))
+
+
+class LogSettings(BaseModel):
+    model_config = _GROUP
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    _upper = check("level", mode="before")(classmethod(lambda cls, v: v.upper() if isinstance(v, str) else v))
