@@ -1,0 +1,32 @@
+"""The one place that turns ``StorageSettings`` into a ``StorageBackend``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.errors import ConfigurationError
+from shared.settings import StorageSettings
+from shared.storage.backend import StorageBackend
+from shared.storage.local_backend import LocalFileBackend
+
+
+def create_backend(settings: StorageSettings, **azure_client_options: Any) -> StorageBackend:
+    """``LocalFileBackend`` for ``type=local``, ``BlobBackend`` for ``type=azure``.
+
+    ``azure_client_options`` go to the Blob ``ContainerClient`` (e.g. ``retry_total``); the caller owns
+    the returned backend and must ``await backend.close()``.
+    """
+    if settings.type == "local":
+        return LocalFileBackend(settings.local_root_path)
+    if settings.type == "azure":
+        if settings.azure_connection_string is None and not settings.azure_account_url:
+            raise ConfigurationError(
+                "STORAGE_TYPE=azure needs STORAGE_AZURE_CONNECTION_STRING "
+                "(e.g. 'UseDevelopmentStorage=true') or STORAGE_AZURE_ACCOUNT_URL "
+                "(https://<account>.blob.core.windows.net, managed identity)"
+            )
+        # Imported here so that local-only use does not pay for importing the Azure SDK (~0.2 s).
+        from shared.storage.blob_backend import BlobBackend
+
+        return BlobBackend.from_settings(settings, **azure_client_options)
+    raise ConfigurationError(f"STORAGE_TYPE must be 'local' or 'azure', not {settings.type!r}")
