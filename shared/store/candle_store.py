@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
@@ -116,6 +117,8 @@ class CandleStore:
                 return 1, attempt
             except ConflictError:
                 log.debug("write race on %s (attempt %d); re-reading and merging", key, attempt + 1)
+                # jittered backoff: without it, N writers on one partition cost about N^2 attempts
+                await asyncio.sleep(random.uniform(0, min(0.5, 0.005 * 2**attempt)))
         raise StorageError(f"could not write {key}: {self._max_write_attempts} conflicting writers in a row")
 
     # -- coverage ------------------------------------------------------------------------------

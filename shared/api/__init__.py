@@ -1,0 +1,1 @@
+"""Request handlers as plain async functions over plain data, apart from the Azure types."""

@@ -1,0 +1,46 @@
+"""The one composition root: settings -> backend -> store -> exchanges -> candle service.
+
+``function_app.py``, the CLI and the benches build the service here and nowhere else. Nothing is
+connected at import time; ``Services.create`` is cheap (no network, no ccxt import) and
+``aclose()`` releases every client it made.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shared.exchange.registry import ExchangeRegistry
+from shared.fetch.service import CandleService
+from shared.settings import Settings
+from shared.storage.backend import StorageBackend
+from shared.storage.factory import create_backend
+from shared.store import CandleStore
+
+
+@dataclass
+class Services:
+    settings: Settings
+    backend: StorageBackend
+    store: CandleStore
+    exchanges: ExchangeRegistry
+    candles: CandleService
+
+    @classmethod
+    def create(cls, settings: Settings) -> Services:
+        backend = create_backend(settings.storage)
+        store = CandleStore(backend)
+        exchanges = ExchangeRegistry(settings.ccxt)
+        candles = CandleService(
+            store,
+            exchanges,
+            max_request_candles=settings.max_request_candles,
+            closed_margin_seconds=settings.ccxt.closed_candle_margin_seconds,
+            backfill_days=settings.sync.backfill_days,
+        )
+        return cls(settings, backend, store, exchanges, candles)
+
+    async def aclose(self) -> None:
+        try:
+            await self.exchanges.aclose()
+        finally:
+            await self.backend.close()

@@ -1,0 +1,54 @@
+"""function_app.py through the azure.functions programming model: registered functions and a real request."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import azure.functions as func
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_health_route_is_registered_anonymous_get():
+    import function_app
+
+    functions = {f.get_function_name(): f for f in function_app.app.get_functions()}
+    bindings = json.loads(functions["health"].get_function_json())["bindings"]
+    trigger = next(b for b in bindings if b["type"] == "httpTrigger")
+    assert trigger["route"] == "health" and trigger["methods"] == ["GET"]
+    assert trigger["authLevel"].upper() == "ANONYMOUS"
+
+
+async def test_health_answers_with_storage_reachability(tmp_path, monkeypatch):
+    import function_app
+    from shared import runtime
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("STORAGE_LOCAL_ROOT_PATH", str(tmp_path / "data"))
+    await runtime.reset()
+    try:
+        response = await function_app.health(func.HttpRequest(method="GET", url="/api/health", body=b""))
+        assert response.status_code == 200
+        assert json.loads(response.get_body()) == {
+            "status": "ok",
+            "storage": {"type": "local", "reachable": True},
+        }
+        (tmp_path / "blocker").write_text("a file where the store's root folder should be")
+        await runtime.reset()
+        monkeypatch.setenv("STORAGE_LOCAL_ROOT_PATH", str(tmp_path / "blocker" / "data"))
+        response = await function_app.health(func.HttpRequest(method="GET", url="/api/health", body=b""))
+        assert response.status_code == 503
+        assert json.loads(response.get_body())["storage"] == {
+            "type": "local",
+            "reachable": False,
+            "code": "STORAGE_ERROR",
+        }
+    finally:
+        await runtime.reset()
+
+
+def test_importing_the_app_loads_neither_ccxt_nor_the_azure_storage_sdk():
+    code = "import sys, function_app; print(sorted({m.split('.')[0] for m in sys.modules if m.startswith(('ccxt', 'azure.storage'))}))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
