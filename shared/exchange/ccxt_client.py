@@ -1,0 +1,160 @@
+"""The one exchange plugin: any ccxt exchange id, through ``ccxt.async_support``.
+
+ccxt is imported (in a worker thread, ~0.4 s) only when this plugin first talks to its exchange, so
+importing this module -- or creating the plugin -- stays cheap. One ccxt instance per plugin, reused
+for every call (one rate limiter, one markets cache); ``close()`` releases its HTTP session.
+``requests_made`` counts every HTTP request the instance sent (markets included, retries included);
+``ohlcv_requests`` counts the candle requests alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import random
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeVar
+
+from shared.errors import CoinNotAvailableError, UnknownExchangeError, UnsupportedTimeframeError
+from shared.exchange.ccxt_config import ccxt_config, secrets_of
+from shared.exchange.ccxt_errors import MalformedResponse, classify, map_error
+from shared.exchange.client import DOCUMENTED_PAGE_LIMITS, FALLBACK_PAGE_LIMIT, closed_boundary
+from shared.exchange.markets import MarketCache
+from shared.exchange.page import OhlcvPage
+from shared.exchange.paging import iterate_pages
+from shared.exchange.retry import RetryPolicy, with_retries
+from shared.series import validate_symbol
+from shared.settings import CcxtSettings
+from shared.timeframes import timeframe_ms
+
+T = TypeVar("T")
+
+
+class CcxtExchangeClient:
+    def __init__(
+        self,
+        exchange_id: str,
+        settings: CcxtSettings,
+        *,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.exchange_id = exchange_id
+        self.requests_made = 0
+        self.ohlcv_requests = 0
+        self._config = ccxt_config(settings, exchange_id)
+        self._secrets = secrets_of(settings, exchange_id)
+        self._policy = RetryPolicy(
+            settings.retry_max_attempts, settings.retry_base_delay_seconds, settings.retry_max_delay_seconds
+        )
+        self._margin_s = settings.closed_candle_margin_seconds
+        self._clock = clock
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self._exchange: Any = None
+        self._markets = MarketCache(self._load_markets, settings.markets_ttl_seconds, clock)
+
+    async def _ccxt(self) -> Any:
+        if self._exchange is None:
+            module = sys.modules.get("ccxt.async_support")
+            if module is None:  # the first import costs ~0.4 s: keep it off the event loop
+                module = await asyncio.to_thread(importlib.import_module, "ccxt.async_support")
+            if self._exchange is None:
+                cls = getattr(module, self.exchange_id, None)
+                if not isinstance(cls, type):
+                    raise UnknownExchangeError(f"ccxt has no exchange called {self.exchange_id!r}")
+                exchange = cls(self._config)
+                send = exchange.fetch
+
+                async def counted_fetch(*args: Any, **kwargs: Any) -> Any:
+                    self.requests_made += 1
+                    answer = await send(*args, **kwargs)
+                    # ccxt hands back the raw text when a body is not JSON, and its parsers then
+                    # quietly make [] of it -- which would read as "no candles here". Refuse it.
+                    if isinstance(answer, (str, bytes)):
+                        raise MalformedResponse(f"{self.exchange_id} answered with a body that is not JSON")
+                    return answer
+
+                exchange.fetch = counted_fetch  # every HTTP request passes here (counting, JSON check)
+                self._exchange = exchange
+        return self._exchange
+
+    async def _call(self, call: Callable[[], Awaitable[T]]) -> T:
+        exchange = await self._ccxt()
+        try:
+            return await with_retries(
+                call,
+                self._policy,
+                lambda exc: classify(exc, getattr(exchange, "last_response_headers", None)),
+                sleep=self._sleep,
+                rng=self._rng,
+            )
+        except Exception as exc:
+            raise map_error(exc, self.exchange_id, self._secrets) from None
+
+    async def _load_markets(self, reload: bool) -> dict[str, Any]:
+        exchange = await self._ccxt()
+        return await self._call(lambda: exchange.load_markets(reload))
+
+    async def ensure_market(self, symbol: str) -> None:
+        validate_symbol(symbol)
+        if symbol not in await self._markets.get():
+            raise CoinNotAvailableError(
+                f"{symbol!r} is not listed on {self.exchange_id}", exchange=self.exchange_id, symbol=symbol
+            )
+
+    async def ensure_timeframe(self, timeframe: str) -> None:
+        timeframe_ms(timeframe)  # only fixed-length timeframes are served at all
+        supported = (await self._ccxt()).timeframes or {}
+        if timeframe not in supported:
+            raise UnsupportedTimeframeError(
+                f"{self.exchange_id} has no {timeframe!r} candles; it has: {', '.join(supported)}",
+                exchange=self.exchange_id,
+            )
+
+    async def page_limit(self) -> int:
+        features = (await self._ccxt()).features or {}
+        limit = ((features.get("spot") or {}).get("fetchOHLCV") or {}).get("limit")
+        if isinstance(limit, int) and limit > 0:
+            return limit
+        return DOCUMENTED_PAGE_LIMITS.get(self.exchange_id, FALLBACK_PAGE_LIMIT)
+
+    async def fetch_ohlcv(
+        self, symbol: str, timeframe: str, start_ms: int, end_ms: int, *, history_known: bool = False
+    ) -> AsyncIterator[OhlcvPage]:
+        tf_ms = timeframe_ms(timeframe)
+        await self.ensure_timeframe(timeframe)
+        await self.ensure_market(symbol)
+        limit = await self.page_limit()
+        exchange = await self._ccxt()
+        stop_ms = min(end_ms, closed_boundary(self._clock(), self._margin_s, tf_ms))
+
+        async def fetch(since: int, until: int, count: int) -> list[Any]:
+            async def once() -> list[Any]:
+                self.ohlcv_requests += 1
+                rows = await exchange.fetch_ohlcv(symbol, timeframe, since, count, {"until": until})
+                if not isinstance(rows, list):
+                    raise MalformedResponse(f"candles came back as {type(rows).__name__}, not a list")
+                return rows
+
+            return await self._call(once)
+
+        what = f"{self.exchange_id} {symbol} {timeframe}"
+        async for page in iterate_pages(
+            fetch,
+            start_ms=start_ms,
+            stop_ms=stop_ms,
+            tf_ms=tf_ms,
+            limit=limit,
+            what=what,
+            history_known=history_known,
+        ):
+            yield page
+
+    async def close(self) -> None:
+        exchange, self._exchange = self._exchange, None
+        if exchange is not None:
+            await exchange.close()

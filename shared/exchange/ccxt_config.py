@@ -1,0 +1,48 @@
+"""The constructor config of one ccxt exchange instance, built from settings.
+
+``exchange_options[exchange_id]`` is deep-merged over our defaults (nested dicts merge key by key,
+anything else replaces), credentials are added only when set, and the rate limiter is always on.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from shared.settings import CcxtSettings
+
+
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """A new dict: ``override`` merged into ``base`` recursively; neither input is changed."""
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def secrets_of(settings: CcxtSettings, exchange_id: str) -> list[str]:
+    """Credential values of ``exchange_id`` (to scrub them from any error text)."""
+    creds = settings.credentials.get(exchange_id)
+    if creds is None:
+        return []
+    fields = (creds.api_key, creds.secret, creds.password)
+    return [f.get_secret_value() for f in fields if f is not None and f.get_secret_value()]
+
+
+def ccxt_config(settings: CcxtSettings, exchange_id: str) -> dict[str, Any]:
+    config: dict[str, Any] = {"enableRateLimit": True}
+    creds = settings.credentials.get(exchange_id)
+    if creds is not None:
+        for ccxt_key, value in (
+            ("apiKey", creds.api_key),
+            ("secret", creds.secret),
+            ("password", creds.password),
+        ):
+            if value is not None:
+                config[ccxt_key] = value.get_secret_value()
+    config = deep_merge(config, settings.exchange_options.get(exchange_id, {}))
+    config["enableRateLimit"] = True  # never off: one limiter per instance protects us from bans
+    return config

@@ -1,0 +1,87 @@
+"""Our own windowing over an exchange's candle endpoint (never ccxt's ``paginate``).
+
+Each request asks for one window of at most ``limit`` candles with explicit bounds, so N candles
+cost exactly ceil(N / limit) requests on an exchange that honours the bounds. Each answer becomes
+one ``OhlcvPage`` whose span is what that answer proves:
+
+- fewer rows than ``limit``: the exchange gave everything it has in the window -> the whole window;
+- a full page (``limit`` rows): it may have been cut short, so it proves only up to its last row
+  (or the whole window when it reached past the window's end).
+
+History check (``HISTORY_NOT_AVAILABLE``), at the start of a call only (before any candle was seen):
+when the first window has no candle at its first slot, one probe asks for the ``limit`` candles
+just before the start. A candle earlier than the start proves the exchange serves that history, so
+the hole is an exchange-side gap. Otherwise the data begins later than asked -- a later listing and
+"only the latest N candles" (Kraken) look the same from outside -- and we raise
+``HistoryNotAvailableError`` with ``details["available_from"]`` (the first candle seen at or after the
+start, or ``None``) instead of claiming the hole as a gap. Once a call has seen a candle, later holes
+are gaps: the exchange demonstrably serves history there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from shared.errors import ExchangeError, HistoryNotAvailableError
+from shared.exchange.page import OhlcvPage, clean_rows, raw_timestamps
+from shared.timeframes import ceil_to
+
+# fetch(since_ms, until_ms_inclusive, limit) -> raw ccxt rows
+FetchRaw = Callable[[int, int, int], Awaitable[list[Any]]]
+
+
+async def iterate_pages(
+    fetch: FetchRaw,
+    *,
+    start_ms: int,
+    stop_ms: int,
+    tf_ms: int,
+    limit: int,
+    what: str,
+    history_known: bool = False,
+) -> AsyncIterator[OhlcvPage]:
+    """Contiguous proven pages covering ``[start_ms, stop_ms)``; ``stop_ms`` is already clipped to the
+    closed-candle boundary by the caller. ``what`` names the series in error messages."""
+    cursor = start_ms
+    seen_history = history_known  # the caller already knows the exchange serves earlier candles
+    while cursor < stop_ms:
+        since = ceil_to(cursor, tf_ms)
+        window_end = min(since + limit * tf_ms, stop_ms)
+        if since >= window_end:  # no candle starts in [cursor, stop): nothing to ask
+            yield OhlcvPage(cursor, stop_ms, [], [])
+            return
+        # inclusive "until" that also works where the exchange treats it as exclusive (OKX "after"):
+        # one ms before the first slot at or after the window's end
+        raw = await fetch(since, ceil_to(window_end, tf_ms) - 1, limit)
+        stamps = raw_timestamps(raw)
+        if not seen_history:
+            await _check_history(fetch, raw_stamps=stamps, since=since, tf_ms=tf_ms, limit=limit, what=what)
+            seen_history = True
+        rows, rejected = clean_rows(raw, since, window_end, tf_ms)
+        span_end = window_end
+        if len(raw) >= limit and stamps:
+            span_end = min(window_end, max(stamps) + tf_ms)
+        if span_end <= cursor:
+            raise ExchangeError(f"{what}: the exchange answered a full page without progress at {cursor}")
+        yield OhlcvPage(cursor, span_end, rows, rejected)
+        cursor = span_end
+
+
+async def _check_history(
+    fetch: FetchRaw, *, raw_stamps: list[int], since: int, tf_ms: int, limit: int, what: str
+) -> None:
+    if since in raw_stamps:
+        return
+    probe = await fetch(max(0, since - limit * tf_ms), since - 1, limit) if since > 0 else []
+    probe_stamps = raw_timestamps(probe)
+    if any(t < since for t in probe_stamps):
+        return  # history before the start exists: the hole at the start is an exchange-side gap
+    later = [t for t in raw_stamps + probe_stamps if t >= since]
+    available_from = min(later) if later else None
+    where = f"from {available_from}" if available_from is not None else "for this range"
+    raise HistoryNotAvailableError(
+        f"{what}: the exchange cannot serve candles from {since}; it serves data only {where}",
+        available_from=available_from,
+        requested_from=since,
+    )

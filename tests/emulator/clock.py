@@ -1,0 +1,21 @@
+"""A settable clock shared by the emulator and the code under test (seconds, like ``time.time``)."""
+
+from __future__ import annotations
+
+
+class FakeClock:
+    def __init__(self, now_s: float) -> None:
+        self.now_s = float(now_s)
+
+    def __call__(self) -> float:
+        return self.now_s
+
+    @property
+    def now_ms(self) -> int:
+        return int(self.now_s * 1000)
+
+    def set_ms(self, now_ms: int) -> None:
+        self.now_s = now_ms / 1000
+
+    def advance(self, seconds: float) -> None:
+        self.now_s += seconds
