@@ -184,6 +184,14 @@ class CandleStore:
                 return summary.last_ts
         return None
 
+    async def first_timestamp(self, series: SeriesKey) -> int | None:
+        """Opening time of the oldest stored candle, or ``None``."""
+        for info in await self.backend.list(layout.series_prefix(series)):
+            summary = await self._summaries.one(info)
+            if summary.first_ts is not None:
+                return summary.first_ts
+        return None
+
     async def coverage_end(self, series: SeriesKey) -> int | None:
         """End of the newest covered span, or ``None`` for a series never fetched."""
         listed = await self.backend.list(layout.series_prefix(series))

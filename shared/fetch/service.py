@@ -1,0 +1,227 @@
+"""CandleService: every candle the exchange has for a range, exactly once, downloading only what is missing.
+
+Reads top to bottom:
+
+1. ``open()`` validates the request (cheap checks first: range, size, exchange on the allow-list),
+   clips the end to the last closed candle, asks the store what is missing and plans the fewest
+   exchange requests for it. No exchange is contacted when nothing is missing.
+2. ``CandleStream.batches()`` walks the range in time order: stored stretches come straight from the
+   store; each missing stretch is filled chunk by chunk (a few requests each), stored as pages
+   arrive, then streamed from the store, so stored and fresh candles interleave in order and memory
+   stays bounded however long the range is.
+3. ``_fill()`` is single-flight per series in this process: under the series' lock it re-reads what
+   is still missing, so two overlapping requests download each span once. Across instances the
+   store's conditional writes keep the data whole.
+4. ``sync()`` brings one watched target up to date from the end of its coverage (or a backfill start).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from shared.errors import InvalidRequestError, RangeTooLargeError, UnknownExchangeError
+from shared.exchange.client import ExchangeClient, closed_boundary
+from shared.exchange.registry import ExchangeRegistry
+from shared.fetch.page_writer import PageWriter
+from shared.fetch.planning import FetchPlan, plan_fetch, split_span
+from shared.fetch.progress import Progress, ProgressCallback, report
+from shared.intervals import align
+from shared.series import SeriesKey
+from shared.store import CandleStore, SeriesInfo
+from shared.timeframes import floor_to
+
+log = logging.getLogger(__name__)
+DAY_MS = 86_400_000
+
+
+@dataclass(frozen=True, slots=True)
+class SyncResult:
+    series: SeriesKey
+    candles_added: int
+    requests: int
+    partition_writes: int
+    start: int
+    end: int
+
+
+class CandleService:
+    def __init__(
+        self,
+        store: CandleStore,
+        exchanges: ExchangeRegistry,
+        *,
+        max_request_candles: int = 1_000_000,
+        closed_margin_seconds: float = 5.0,
+        backfill_days: int = 30,
+        windows_per_chunk: int = 10,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.exchanges = exchanges
+        self._max_candles = max_request_candles
+        self._margin_s = closed_margin_seconds
+        self._backfill_days = backfill_days
+        self.windows_per_chunk = windows_per_chunk
+        self._clock = clock
+        self._locks: dict[SeriesKey, asyncio.Lock] = {}
+
+    # -- the historical fetch ------------------------------------------------------------------
+    async def open(self, series: SeriesKey, start: int, end: int) -> CandleStream:
+        if start >= end:
+            raise InvalidRequestError(f"start ({start}) must be before end ({end})")
+        if (end - start) // series.tf_ms > self._max_candles:
+            raise RangeTooLargeError(
+                f"the range holds {(end - start) // series.tf_ms:,} {series.timeframe} candles; "
+                f"at most {self._max_candles:,} are served per request: split the range"
+            )
+        self._check_enabled(series.exchange)
+        served_end = max(start, min(end, self.closed_end(series)))
+        missing = align(await self.store.missing(series, start, served_end), series.tf_ms)
+        plugin, limit = None, 1
+        if missing:
+            plugin = self.exchanges.get(series.exchange)
+            await plugin.ensure_timeframe(series.timeframe)
+            await plugin.ensure_market(series.symbol)
+            limit = await plugin.page_limit()
+        plan = plan_fetch(missing, series.tf_ms, limit)
+        return CandleStream(self, series, start, served_end, plan, plugin, limit)
+
+    def closed_end(self, series: SeriesKey) -> int:
+        return closed_boundary(self._clock(), self._margin_s, series.tf_ms)
+
+    def _check_enabled(self, exchange: str) -> None:
+        if exchange not in self.exchanges.allowed:
+            raise UnknownExchangeError(
+                f"exchange {exchange!r} is not enabled here; enabled: {', '.join(self.exchanges.allowed)}"
+            )
+
+    async def fill(
+        self, series: SeriesKey, span: tuple[int, int], plugin: ExchangeClient, limit: int, tally: _Tally
+    ) -> None:
+        lock = self._locks.setdefault(series, asyncio.Lock())
+        async with lock:
+            still = align(await self.store.missing(series, *span), series.tf_ms)
+            for fetch_span in plan_fetch(still, series.tf_ms, limit).spans:
+                # stored candles before the span prove the exchange serves that history: no probe
+                first = await self.store.first_timestamp(series)
+                known = first is not None and first < fetch_span[0]
+                writer = PageWriter(self.store, series)
+                pages = plugin.fetch_ohlcv(series.symbol, series.timeframe, *fetch_span, history_known=known)
+                try:
+                    async for page in pages:
+                        await writer.add(page)
+                        tally.requests += 1
+                        await tally.page_done(page.end_ms - page.start_ms)
+                except BaseException:
+                    # keep every page fetched before the failure, without hiding the failure itself
+                    try:
+                        await writer.flush()
+                    except Exception:
+                        log.exception("%s: could not store the pages fetched before a failure", series)
+                    raise
+                await writer.flush()
+                tally.candles += writer.candles_written
+                tally.writes += writer.partition_writes
+
+    # -- what is stored ------------------------------------------------------------------------
+    async def latest_timestamp(self, series: SeriesKey) -> int | None:
+        self._check_enabled(series.exchange)
+        return await self.store.latest_timestamp(series)
+
+    async def catalog(self) -> list[SeriesInfo]:
+        return await self.store.catalog()
+
+    # -- the sync of one watched target --------------------------------------------------------
+    async def sync(self, series: SeriesKey) -> SyncResult:
+        self._check_enabled(series.exchange)
+        end = self.closed_end(series)
+        start = await self.store.coverage_end(series)
+        if start is None:
+            start = floor_to(int(self._clock() * 1000) - self._backfill_days * DAY_MS, series.tf_ms)
+        if start >= end:
+            return SyncResult(series, 0, 0, 0, start, start)
+        stream = await self.open(series, start, end)
+        tally = _Tally(None, stream.plan, 0, series.tf_ms)
+        if stream.plugin is not None:
+            for span in stream.plan.spans:
+                await self.fill(series, span, stream.plugin, stream.limit, tally)
+        log.info(
+            "synced %s: %d candles, %d requests, %d writes",
+            series,
+            tally.candles,
+            tally.requests,
+            tally.writes,
+        )
+        return SyncResult(series, tally.candles, tally.requests, tally.writes, start, stream.end)
+
+
+class _Tally:
+    """Counts of one fetch, and its progress reports."""
+
+    def __init__(
+        self, callback: ProgressCallback | None, plan: FetchPlan, total_slots: int, tf_ms: int
+    ) -> None:
+        self.callback = callback
+        self.plan = plan
+        self.total = total_slots
+        self.known = total_slots - plan.missing_candles
+        self.requests = self.candles = self.writes = 0
+        self.tf_ms = tf_ms
+
+    def progress(self) -> Progress:
+        return Progress(
+            min(self.known, self.total), self.total, len(self.plan.spans), self.requests, self.plan.requests
+        )
+
+    async def page_done(self, span_ms: int) -> None:
+        self.known += span_ms // self.tf_ms
+        await report(self.callback, self.progress())
+
+
+class CandleStream:
+    """One opened request: the served range, the plan, and the batches in timestamp order."""
+
+    def __init__(
+        self,
+        service: CandleService,
+        series: SeriesKey,
+        start: int,
+        end: int,
+        plan: FetchPlan,
+        plugin: ExchangeClient | None,
+        limit: int,
+    ) -> None:
+        self.service, self.series, self.start, self.end = service, series, start, end
+        self.plan, self.plugin, self.limit = plan, plugin, limit
+        self.tally = _Tally(None, plan, (end - start) // series.tf_ms, series.tf_ms)
+
+    @property
+    def requests_made(self) -> int:
+        return self.tally.requests
+
+    async def batches(self, progress: ProgressCallback | None = None) -> AsyncIterator[pa.Table]:
+        store, series, tally = self.service.store, self.series, self.tally
+        windows_per_chunk = self.service.windows_per_chunk
+        tally.callback = progress
+        if self.plan.spans:
+            await report(progress, tally.progress())
+        cursor = self.start
+        for span in self.plan.spans:
+            assert self.plugin is not None
+            for chunk in split_span(span, series.tf_ms, self.limit, windows_per_chunk):
+                if cursor < chunk[0]:
+                    async for batch in store.read(series, cursor, chunk[0]):
+                        yield batch
+                await self.service.fill(series, chunk, self.plugin, self.limit, tally)
+                async for batch in store.read(series, *chunk):
+                    yield batch
+                cursor = chunk[1]
+        if cursor < self.end:
+            async for batch in store.read(series, cursor, self.end):
+                yield batch
