@@ -38,9 +38,8 @@ async def _catalog() -> int:
             print("no candles stored yet")
         for info in series:
             s = info.series
-            print(
-                f"{s.exchange:10} {s.symbol:16} {s.timeframe:4} {_iso(info.first_ts)} .. {_iso(info.last_ts)}  {info.count:>10,} candles"
-            )
+            span = f"{_iso(info.first_ts)} .. {_iso(info.last_ts)}"
+            print(f"{s.exchange:10} {s.symbol:16} {s.timeframe:4} {span}  {info.count:>10,} candles")
     finally:
         await services.aclose()
     return 0

@@ -12,7 +12,9 @@ BTC = SeriesKey("binance", "BTC/USDT", "1m")
 LIMIT = 1000  # the emulator's (and Binance's) klines limit
 
 
-async def fetch_rows(service: CandleService, series: SeriesKey, start: int, end: int, progress=None) -> list[list]:
+async def fetch_rows(
+    service: CandleService, series: SeriesKey, start: int, end: int, progress=None
+) -> list[list]:
     stream = await service.open(series, start, end)
     rows: list[list] = []
     async for batch in stream.batches(progress):

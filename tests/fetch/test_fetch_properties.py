@@ -28,7 +28,9 @@ span = st.tuples(st.integers(0, 3_200), st.integers(1, 1_500))
 def ensure_markets(emu):
     if SYMBOLS[0] not in emu.markets["binance"]:
         for i, symbol in enumerate(SYMBOLS):
-            emu.add_series("binance", symbol, seed=100 + i, base_price=50.0 + i, listing_ms=BASE - 10_000 * MIN)
+            emu.add_series(
+                "binance", symbol, seed=100 + i, base_price=50.0 + i, listing_ms=BASE - 10_000 * MIN
+            )
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -59,7 +59,10 @@ async def test_gaps_are_fetched_and_only_the_gaps(service, exchange_emulator, st
 
 async def test_exchange_side_gaps_are_fetched_once_then_never_again(service, exchange_emulator):
     start = NOW_SLOT - 4_000 * MIN
-    exchange_emulator.series("binance", "BTC/USDT").gaps = [(start + 10 * MIN, start + 25 * MIN), (start + 1_500 * MIN, start + 1_501 * MIN)]
+    exchange_emulator.series("binance", "BTC/USDT").gaps = [
+        (start + 10 * MIN, start + 25 * MIN),
+        (start + 1_500 * MIN, start + 1_501 * MIN),
+    ]
     rows = await fetch_rows(service, BTC, start, start + 2_000 * MIN)
     stamps = {r[0] for r in rows}
     assert start + 12 * MIN not in stamps and start + 1_500 * MIN not in stamps and len(rows) == 2_000 - 16
@@ -110,14 +113,18 @@ async def test_two_concurrent_overlapping_requests_make_each_request_once(servic
     assert klines(exchange_emulator) == 4  # 4,000 distinct candles, each asked for once
 
 
-async def test_a_range_larger_than_the_maximum_is_refused_before_any_work(service, exchange_emulator, backend):
+async def test_a_range_larger_than_the_maximum_is_refused_before_any_work(
+    service, exchange_emulator, backend
+):
     with pytest.raises(RangeTooLargeError) as err:
         await service.open(BTC, NOW_SLOT - 300_000 * MIN, NOW_SLOT)
     assert err.value.code == "RANGE_TOO_LARGE" and "200,000" in err.value.message
     assert exchange_emulator.request_count() == 0 and await backend.list("") == []
 
 
-async def test_an_exchange_off_the_allow_list_is_refused_without_creating_a_client(service, exchange_registry):
+async def test_an_exchange_off_the_allow_list_is_refused_without_creating_a_client(
+    service, exchange_registry
+):
     with pytest.raises(UnknownExchangeError):
         await service.open(SeriesKey("kraken", "BTC/USD", "1m"), NOW_SLOT - 10 * MIN, NOW_SLOT)
     assert exchange_registry.created() == {}
