@@ -99,7 +99,7 @@ def main() -> None:
         r = json.loads(out.stdout.strip().splitlines()[-1])
         print(
             f"{r['backend']:8} {r['bytes_per_candle']:9.2f} {r['stored_mb']:10.2f} {r['write_s']:8.2f} "
-            f"{r['read_first_batch_s']:12.3f} {r['read_s']:7.3f} {r['peak_rss_mb']:8.0f} {r['baseline_rss_mb']:17.0f}   ({r['rows']:,} candles)"  # noqa: E501
+            f"{r['read_first_batch_s']:12.3f} {r['read_s']:7.3f} {r['peak_rss_mb']:8.0f} {r['baseline_rss_mb']:17.0f}   ({r['rows']:,} candles)"
         )
 
 
