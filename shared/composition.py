@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pyarrow as pa
+
 from shared.exchange.registry import ExchangeRegistry
 from shared.fetch.service import CandleService
 from shared.settings import Settings
@@ -27,6 +29,9 @@ class Services:
 
     @classmethod
     def create(cls, settings: Settings) -> Services:
+        # Arrow's default allocator (mimalloc) keeps ~120 MB per worker thread for reuse after
+        # partitions are encoded; the system allocator returns it (measured in bench/fetch.py).
+        pa.set_memory_pool(pa.system_memory_pool())
         backend = create_backend(settings.storage)
         store = CandleStore(backend)
         exchanges = ExchangeRegistry(settings.ccxt)
