@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
 from pydantic import field_validator as check
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from pydantic_settings.exceptions import SettingsError
@@ -70,6 +70,12 @@ class Settings(BaseSettings):
     max_request_candles: int = Field(default=1_000_000, ge=1)
     http_max_candles: int = Field(default=100_000, ge=1)
     webpubsub_hub: str = Field(default="marketdata", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,127}$")
+    # The Web PubSub extension's own setting name; the service SDK reads the same value to send messages.
+    webpubsub_connection_string: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("WebPubSubConnectionString", "webpubsub_connection_string")
+    )
+    webpubsub_max_requests_per_connection: int = Field(default=2, ge=1, le=100)
+    request_max_bytes: int = Field(default=65_536, ge=1_024, le=10_485_760)
 
     _vault_url = check("key_vault_url")(classmethod(lambda cls, v: check_url(v, https_only=True)))
 

@@ -63,7 +63,8 @@ def secret_env_names(settings_cls: type[BaseModel]) -> frozenset[str]:
             fields = group.model_fields.items()
             names.update(f"{name}_{sub}".upper() for sub, f in fields if _has_secret(f.annotation))
         elif _has_secret(group):
-            names.add(name.upper())
+            alias = getattr(field.validation_alias, "choices", None)
+            names.add(str(alias[0]) if alias else name.upper())
     return frozenset(names)
 
 

@@ -20,7 +20,8 @@ def env_names() -> list[str]:
         if isinstance(group, type) and hasattr(group, "model_fields"):
             names += [f"{name}_{sub}".upper() for sub in group.model_fields]
         else:
-            names.append(name.upper())
+            alias = getattr(field.validation_alias, "choices", None)
+            names.append(alias[0] if alias else name.upper())  # e.g. WebPubSubConnectionString
     return names
 
 
