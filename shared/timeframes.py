@@ -39,3 +39,8 @@ def floor_to(ts_ms: int, tf_ms: int) -> int:
 def ceil_to(ts_ms: int, tf_ms: int) -> int:
     """The first candle start at or after ``ts_ms``."""
     return -((-ts_ms) // tf_ms) * tf_ms
+
+
+def candle_count(start_ms: int, end_ms: int, tf_ms: int) -> int:
+    """How many candle opening times (multiples of ``tf_ms``) lie in ``[start_ms, end_ms)``."""
+    return max(0, (ceil_to(end_ms, tf_ms) - ceil_to(start_ms, tf_ms)) // tf_ms)

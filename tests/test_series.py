@@ -73,3 +73,12 @@ def test_timeframes_and_alignment():
     )
     assert floor_to(125_000, 60_000) == 120_000 and ceil_to(125_000, 60_000) == 180_000
     assert ceil_to(120_000, 60_000) == 120_000
+
+
+def test_candle_count_counts_opening_times_inside_the_range():
+    from shared.timeframes import candle_count
+
+    assert candle_count(0, 90_000, 60_000) == 2
+    assert candle_count(30_000, 60_000, 60_000) == 0
+    assert candle_count(30_000, 60_001, 60_000) == 1
+    assert candle_count(60_000, 60_000, 60_000) == 0

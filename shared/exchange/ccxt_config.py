@@ -23,24 +23,27 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]
     return merged
 
 
+# ccxt's constructor key for each credential field
+CREDENTIAL_KEYS = {"apiKey": "api_key", "secret": "secret", "password": "password", "uid": "uid"}
+
+
 def secrets_of(settings: CcxtSettings, exchange_id: str) -> list[str]:
-    """Credential values of ``exchange_id`` (to scrub them from any error text)."""
+    """Credential values of ``exchange_id`` (to scrub them from any error text), also those given
+    through ``CCXT_EXCHANGE_OPTIONS``."""
     creds = settings.credentials.get(exchange_id)
-    if creds is None:
-        return []
-    fields = (creds.api_key, creds.secret, creds.password)
-    return [f.get_secret_value() for f in fields if f is not None and f.get_secret_value()]
+    values = [getattr(creds, field) for field in CREDENTIAL_KEYS.values()] if creds is not None else []
+    found = [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
+    options = settings.exchange_options.get(exchange_id, {})
+    found += [str(options[k]) for k in CREDENTIAL_KEYS if options.get(k)]
+    return found
 
 
 def ccxt_config(settings: CcxtSettings, exchange_id: str) -> dict[str, Any]:
     config: dict[str, Any] = {"enableRateLimit": True}
     creds = settings.credentials.get(exchange_id)
     if creds is not None:
-        for ccxt_key, value in (
-            ("apiKey", creds.api_key),
-            ("secret", creds.secret),
-            ("password", creds.password),
-        ):
+        for ccxt_key, field in CREDENTIAL_KEYS.items():
+            value = getattr(creds, field)
             if value is not None:
                 config[ccxt_key] = value.get_secret_value()
     config = deep_merge(config, settings.exchange_options.get(exchange_id, {}))

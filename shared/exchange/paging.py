@@ -58,6 +58,15 @@ async def iterate_pages(
         if not seen_history:
             await _check_history(fetch, raw_stamps=stamps, since=since, tf_ms=tf_ms, limit=limit, what=what)
             seen_history = True
+        if stamps and min(stamps) >= window_end:
+            # Rows only after the window: the exchange ignored the bounds (e.g. serves only its latest
+            # N candles). An empty page here would be recorded as a no-trade gap forever.
+            raise HistoryNotAvailableError(
+                f"{what}: the exchange answered candles from {min(stamps)} when asked for {since}; "
+                "it does not serve that history",
+                available_from=min(stamps),
+                requested_from=since,
+            )
         rows, rejected = clean_rows(raw, since, window_end, tf_ms)
         span_end = window_end
         if len(raw) >= limit and stamps:

@@ -51,13 +51,19 @@ class ExchangeRegistry:
 
         return CcxtExchangeClient(exchange_id, self._settings, clock=self._clock, sleep=self._sleep)
 
-    def get(self, exchange_id: str | None = None) -> ExchangeClient:
+    def require_enabled(self, exchange_id: str | None = None) -> str:
+        """The exchange id (the default one for ``None``); ``UNKNOWN_EXCHANGE`` unless it is on the
+        allow-list. Creates nothing."""
         name = self.default_exchange if exchange_id is None else exchange_id
         if not isinstance(name, str) or name not in self._allowed:
             shown = repr(name)[:40]
             raise UnknownExchangeError(
                 f"exchange {shown} is not enabled here; enabled: {', '.join(self._allowed)}"
             )
+        return name
+
+    def get(self, exchange_id: str | None = None) -> ExchangeClient:
+        name = self.require_enabled(exchange_id)
         plugin = self._plugins.get(name)
         if plugin is None:
             plugin = self._plugins[name] = self._factory(name)

@@ -15,6 +15,7 @@ from shared.exchange.page import OhlcvPage
 from shared.intervals import Interval
 from shared.series import SeriesKey
 from shared.store import CandleStore
+from shared.timeframes import floor_to
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ class PageWriter:
         self._uncovered: list[Interval] = []
         self._pages = 0
         self.candles_written = 0
+        self.first_ts: int | None = None  # oldest candle written (proves history from there on)
         self.partition_writes = 0
 
     async def add(self, page: OhlcvPage) -> None:
@@ -57,7 +59,7 @@ class PageWriter:
                 ts = int(row[0])
             except (TypeError, ValueError, IndexError):
                 return [(page.start_ms, page.end_ms)]  # cannot tell which slot: trust none of the page
-            start = ts - ts % tf
+            start = floor_to(ts, tf)
             slots.append((start, start + tf))
         return slots
 
@@ -67,5 +69,7 @@ class PageWriter:
         rows, span, uncovered = self._rows, self._span, self._uncovered
         self._rows, self._span, self._uncovered, self._pages = [], None, [], 0
         result = await self._store.write(self._series, rows, span, uncovered=uncovered)
+        if rows and self.first_ts is None:
+            self.first_ts = min(int(r[0]) for r in rows)
         self.candles_written += len(rows)
         self.partition_writes += result.partitions_written

@@ -20,12 +20,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import weakref
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 import pyarrow as pa
 
-from shared.errors import InvalidRequestError, RangeTooLargeError, UnknownExchangeError
+from shared.errors import InvalidRequestError, RangeTooLargeError
 from shared.exchange.client import ExchangeClient, closed_boundary
 from shared.exchange.registry import ExchangeRegistry
 from shared.fetch.page_writer import PageWriter
@@ -34,7 +35,7 @@ from shared.fetch.progress import Progress, ProgressCallback, report
 from shared.intervals import align
 from shared.series import SeriesKey
 from shared.store import CandleStore, SeriesInfo
-from shared.timeframes import floor_to
+from shared.timeframes import candle_count, floor_to
 
 log = logging.getLogger(__name__)
 DAY_MS = 86_400_000
@@ -69,18 +70,23 @@ class CandleService:
         self._backfill_days = backfill_days
         self.windows_per_chunk = windows_per_chunk
         self._clock = clock
-        self._locks: dict[SeriesKey, asyncio.Lock] = {}
+        # one lock per series while anyone holds or waits for it; dropped when unused
+        self._locks: weakref.WeakValueDictionary[SeriesKey, asyncio.Lock] = weakref.WeakValueDictionary()
 
     # -- the historical fetch ------------------------------------------------------------------
     async def open(self, series: SeriesKey, start: int, end: int) -> CandleStream:
         if start >= end:
             raise InvalidRequestError(f"start ({start}) must be before end ({end})")
-        if (end - start) // series.tf_ms > self._max_candles:
+        candles = candle_count(start, end, series.tf_ms)
+        if candles > self._max_candles:
             raise RangeTooLargeError(
-                f"the range holds {(end - start) // series.tf_ms:,} {series.timeframe} candles; "
+                f"the range holds {candles:,} {series.timeframe} candles; "
                 f"at most {self._max_candles:,} are served per request: split the range"
             )
-        self._check_enabled(series.exchange)
+        return await self._open(series, start, end)
+
+    async def _open(self, series: SeriesKey, start: int, end: int) -> CandleStream:
+        self.exchanges.require_enabled(series.exchange)
         served_end = max(start, min(end, self.closed_end(series)))
         missing = align(await self.store.missing(series, start, served_end), series.tf_ms)
         plugin, limit = None, 1
@@ -95,21 +101,17 @@ class CandleService:
     def closed_end(self, series: SeriesKey) -> int:
         return closed_boundary(self._clock(), self._margin_s, series.tf_ms)
 
-    def _check_enabled(self, exchange: str) -> None:
-        if exchange not in self.exchanges.allowed:
-            raise UnknownExchangeError(
-                f"exchange {exchange!r} is not enabled here; enabled: {', '.join(self.exchanges.allowed)}"
-            )
-
     async def fill(
         self, series: SeriesKey, span: tuple[int, int], plugin: ExchangeClient, limit: int, tally: _Tally
     ) -> None:
-        lock = self._locks.setdefault(series, asyncio.Lock())
+        lock = self._locks.get(series)
+        if lock is None:
+            lock = self._locks[series] = asyncio.Lock()
         async with lock:
             still = align(await self.store.missing(series, *span), series.tf_ms)
+            first = await self.store.first_timestamp(series) if still else None
             for fetch_span in plan_fetch(still, series.tf_ms, limit).spans:
                 # stored candles before the span prove the exchange serves that history: no probe
-                first = await self.store.first_timestamp(series)
                 known = first is not None and first < fetch_span[0]
                 writer = PageWriter(self.store, series)
                 pages = plugin.fetch_ohlcv(series.symbol, series.timeframe, *fetch_span, history_known=known)
@@ -126,12 +128,14 @@ class CandleService:
                         log.exception("%s: could not store the pages fetched before a failure", series)
                     raise
                 await writer.flush()
+                if first is None and writer.first_ts is not None:
+                    first = writer.first_ts
                 tally.candles += writer.candles_written
                 tally.writes += writer.partition_writes
 
     # -- what is stored ------------------------------------------------------------------------
     async def latest_timestamp(self, series: SeriesKey) -> int | None:
-        self._check_enabled(series.exchange)
+        self.exchanges.require_enabled(series.exchange)
         return await self.store.latest_timestamp(series)
 
     async def catalog(self) -> list[SeriesInfo]:
@@ -139,15 +143,15 @@ class CandleService:
 
     # -- the sync of one watched target --------------------------------------------------------
     async def sync(self, series: SeriesKey) -> SyncResult:
-        self._check_enabled(series.exchange)
+        self.exchanges.require_enabled(series.exchange)
         end = self.closed_end(series)
         start = await self.store.coverage_end(series)
         if start is None:
             start = floor_to(int(self._clock() * 1000) - self._backfill_days * DAY_MS, series.tf_ms)
         if start >= end:
             return SyncResult(series, 0, 0, 0, start, start)
-        stream = await self.open(series, start, end)
-        tally = _Tally(None, stream.plan, 0, series.tf_ms)
+        stream = await self._open(series, start, end)  # no size cap: a backfill is not a client request
+        tally = stream.tally
         if stream.plugin is not None:
             for span in stream.plan.spans:
                 await self.fill(series, span, stream.plugin, stream.limit, tally)
@@ -199,7 +203,7 @@ class CandleStream:
     ) -> None:
         self.service, self.series, self.start, self.end = service, series, start, end
         self.plan, self.plugin, self.limit = plan, plugin, limit
-        self.tally = _Tally(None, plan, (end - start) // series.tf_ms, series.tf_ms)
+        self.tally = _Tally(None, plan, candle_count(start, end, series.tf_ms), series.tf_ms)
 
     @property
     def requests_made(self) -> int:

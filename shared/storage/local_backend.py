@@ -33,9 +33,9 @@ class LocalFileBackend:
         return self._root
 
     def _path(self, key: str) -> Path:
-        path = self._root.joinpath(*validate_key(key))
-        self._ensure_inside(path, key)
-        return path
+        # Only the pure key check here; the realpath check touches the disk, so it runs in the worker
+        # thread with the file operation (``_ensure_inside``).
+        return self._root.joinpath(*validate_key(key))
 
     def _ensure_inside(self, path: Path, what: str) -> None:
         # Keys are validated already; this also stops a symlink inside the tree leading elsewhere.
@@ -48,13 +48,17 @@ class LocalFileBackend:
         path = self._path(key)
         _check_range(offset, length)
         try:
-            found = await asyncio.to_thread(local_files.read_range, path, offset, length)
+            found = await asyncio.to_thread(self._read_inside, key, path, offset, length)
         except OSError as exc:
             raise self._error("read", key, exc) from exc
         if found is None:
             return None
         data, etag, size = found
         return StoredObject(data=data, etag=etag, size=size)
+
+    def _read_inside(self, key: str, path: Path, offset: int, length: int | None) -> tuple | None:
+        self._ensure_inside(path, key)
+        return local_files.read_range(path, offset, length)
 
     async def write(
         self, key: str, data: bytes, *, if_match: str | None = None, if_none_match: bool = False
@@ -108,6 +112,7 @@ class LocalFileBackend:
         if not self._root.is_dir():
             return self._missing(key, if_match)
         with local_files.key_lock(self._root, key):
+            self._ensure_inside(path, key)
             current = local_files.stat_or_none(path)
             if current is None:
                 return self._missing(key, if_match)

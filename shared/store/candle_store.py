@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -23,6 +23,7 @@ from shared.series import SeriesKey
 from shared.storage.backend import ObjectInfo, StorageBackend
 from shared.store import layout
 from shared.store import parquet_codec as codec
+from shared.store.parquet_codec import PartitionSummary
 from shared.store.summaries import SummaryReader
 
 log = logging.getLogger(__name__)
@@ -100,15 +101,11 @@ class CandleStore:
         key = layout.partition_key(series, p_start)
         for attempt in range(self._max_write_attempts):
             current = await self.backend.read(key)
-            if current is None:
-                stored, coverage = codec.empty_table(), []
-            else:
-                stored, coverage = await asyncio.to_thread(codec.decode, current.data)
-            merged = codec.merge(stored, rows)
-            new_coverage = union(coverage, covered)
-            if new_coverage == coverage and merged.equals(stored):
+            data = await asyncio.to_thread(
+                _merged_partition, current.data if current else None, rows, covered
+            )
+            if data is None:
                 return 0, attempt  # nothing new: no write at all
-            data = await asyncio.to_thread(codec.encode, merged, new_coverage)
             try:
                 if current is None:
                     await self.backend.write(key, data, if_none_match=True)
@@ -177,28 +174,27 @@ class CandleStore:
     # -- what is stored ------------------------------------------------------------------------
     async def latest_timestamp(self, series: SeriesKey) -> int | None:
         """Opening time of the newest stored candle, or ``None``."""
-        listed = await self.backend.list(layout.series_prefix(series))
-        for info in reversed(listed):
-            summary = await self._summaries.one(info)
-            if summary.last_ts is not None:
-                return summary.last_ts
-        return None
+        return await self._scan(series, newest_first=True, pick=lambda s: s.last_ts)
 
     async def first_timestamp(self, series: SeriesKey) -> int | None:
         """Opening time of the oldest stored candle, or ``None``."""
-        for info in await self.backend.list(layout.series_prefix(series)):
-            summary = await self._summaries.one(info)
-            if summary.first_ts is not None:
-                return summary.first_ts
-        return None
+        return await self._scan(series, newest_first=False, pick=lambda s: s.first_ts)
 
     async def coverage_end(self, series: SeriesKey) -> int | None:
         """End of the newest covered span, or ``None`` for a series never fetched."""
+        return await self._scan(
+            series, newest_first=True, pick=lambda s: s.coverage[-1][1] if s.coverage else None
+        )
+
+    async def _scan(
+        self, series: SeriesKey, *, newest_first: bool, pick: Callable[[PartitionSummary], int | None]
+    ) -> int | None:
+        """The first non-``None`` ``pick`` of the partition summaries, oldest or newest first."""
         listed = await self.backend.list(layout.series_prefix(series))
-        for info in reversed(listed):
-            summary = await self._summaries.one(info)
-            if summary.coverage:
-                return summary.coverage[-1][1]
+        for info in reversed(listed) if newest_first else listed:
+            found = pick(await self._summaries.one(info))
+            if found is not None:
+                return found
         return None
 
     async def exists(self, series: SeriesKey) -> bool:
@@ -226,6 +222,20 @@ class CandleStore:
                 )
             )
         return sorted(result, key=lambda i: (i.series.exchange, i.series.symbol, i.series.timeframe))
+
+
+def _merged_partition(stored_bytes: bytes | None, rows: pa.Table, covered: list[Interval]) -> bytes | None:
+    """The partition's new bytes with ``rows`` merged in and ``covered`` added, or ``None`` when that
+    changes nothing. CPU work (decode, merge, encode): runs in a worker thread."""
+    if stored_bytes is None:
+        stored, coverage = codec.empty_table(), []
+    else:
+        stored, coverage = codec.decode(stored_bytes)
+    merged = codec.merge(stored, rows)
+    new_coverage = union(coverage, covered)
+    if new_coverage == coverage and merged.equals(stored):
+        return None
+    return codec.encode(merged, new_coverage)
 
 
 def _decode_range(data: bytes, start: int, end: int) -> pa.Table:

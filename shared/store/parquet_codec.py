@@ -128,7 +128,10 @@ def _coverage(metadata: dict[bytes, bytes]) -> list[Interval]:
     raw = metadata.get(COVERAGE_KEY)
     if raw is None:
         raise StorageError("a stored candle partition has no coverage metadata (not written by this service)")
-    return normalize((int(s), int(e)) for s, e in json.loads(raw))
+    try:
+        return normalize((int(s), int(e)) for s, e in json.loads(raw))
+    except (ValueError, TypeError) as exc:
+        raise StorageError(f"a stored candle partition has unreadable coverage metadata ({exc})") from exc
 
 
 def merge(stored: pa.Table, fresh: pa.Table) -> pa.Table:

@@ -78,3 +78,20 @@ async def test_bad_rows_are_rejected_with_a_reason_and_never_passed_on(
         "a price or the volume is not finite",
         "timestamp is not aligned to the timeframe",
     ]
+
+
+async def test_latest_n_only_is_reported_even_when_earlier_history_is_known(
+    exchange_registry, exchange_emulator
+) -> None:
+    """A caller that holds older candles skips the probe; rows only after the window must still fail
+    loudly instead of becoming an empty page (a false no-trade gap stored forever)."""
+    exchange_emulator.series("binance", "BTC/USDT").latest_only = 720
+    now = exchange_emulator.clock.now_ms
+    start = now - now % MIN - 5000 * MIN
+    client = exchange_registry.get("binance")
+    pages = []
+    with pytest.raises(HistoryNotAvailableError) as err:
+        async for page in client.fetch_ohlcv("BTC/USDT", "1m", start, now, history_known=True):
+            pages.append(page)
+    assert pages == []
+    assert err.value.details["available_from"] == now - now % MIN - 719 * MIN

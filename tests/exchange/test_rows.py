@@ -126,3 +126,20 @@ def test_exchange_options_deep_merge_and_the_rate_limiter_stays_on() -> None:
         "options": {"fetchMarkets": {"types": ["spot"]}},
     }
     assert deep_merge({"a": {"b": 1, "c": 2}}, {"a": {"c": 3}, "d": 4}) == {"a": {"b": 1, "c": 3}, "d": 4}
+
+
+def test_every_credential_field_reaches_ccxt_and_is_scrubbed_from_errors() -> None:
+    from shared.exchange.ccxt_config import ccxt_config, secrets_of
+    from shared.settings import CcxtSettings
+
+    settings = CcxtSettings(
+        exchanges=["okx"],
+        default_exchange="okx",
+        credentials={"okx": {"api_key": "k1", "secret": "s1", "password": "p1", "uid": "u1"}},
+        exchange_options={"okx": {"timeout": 5000}},
+    )
+    config = ccxt_config(settings, "okx")
+    assert (config["apiKey"], config["secret"], config["password"], config["uid"]) == ("k1", "s1", "p1", "u1")
+    assert sorted(secrets_of(settings, "okx")) == ["k1", "p1", "s1", "u1"]
+    via_options = CcxtSettings(exchanges=["okx"], default_exchange="okx", exchange_options={"okx": {"apiKey": "k2"}})
+    assert secrets_of(via_options, "okx") == ["k2"]

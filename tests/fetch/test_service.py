@@ -149,3 +149,27 @@ async def test_sync_backfills_a_new_target_then_costs_one_request_and_one_write(
     assert (later.candles_added, later.requests, later.partition_writes) == (30, 1, 1)
     assert klines(exchange_emulator) == 1
     assert await service.store.latest_timestamp(BTC) == NOW_SLOT + 29 * MIN
+
+
+async def test_sync_is_not_capped_by_the_per_request_maximum(backend, exchange_registry, exchange_emulator):
+    from shared.fetch.service import CandleService
+    from shared.store import CandleStore
+
+    small = CandleService(
+        CandleStore(backend),
+        exchange_registry,
+        max_request_candles=1_000,
+        closed_margin_seconds=0.0,
+        backfill_days=3,
+        clock=exchange_emulator.clock,
+    )
+    result = await small.sync(BTC)  # 4,320 candles of backfill, more than one request may ask for
+    assert result.candles_added == 3 * 1_440
+
+
+async def test_the_maximum_counts_candles_not_milliseconds(service):
+    start = NOW_SLOT - 300_000 * MIN
+    with pytest.raises(RangeTooLargeError):  # 200,001 candle opening times, 200,000.5 minutes long
+        await service.open(BTC, start, start + 200_000 * MIN + 30_000)
+    stream = await service.open(BTC, start + 30_000, start + 200_000 * MIN + 30_000)  # exactly 200,000
+    assert stream.tally.total == 200_000

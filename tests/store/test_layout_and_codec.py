@@ -82,3 +82,13 @@ def test_merge_sorts_dedupes_and_newest_wins():
     merged = codec.merge(stored, fresh).to_pylist()
     assert [r["timestamp"] for r in merged] == [60_000, 120_000, 180_000]
     assert merged[1]["open"] == 9
+
+
+def test_unreadable_coverage_metadata_is_a_storage_error():
+    from shared.errors import StorageError
+
+    table = codec.rows_to_table([[60_000, 1, 1, 1, 1, 1]])
+    sink = pa.BufferOutputStream()
+    pq.write_table(table.replace_schema_metadata({codec.COVERAGE_KEY: b"[[1, oops]]"}), sink)
+    with pytest.raises(StorageError, match="coverage"):
+        codec.decode(sink.getvalue().to_pybytes())
