@@ -16,5 +16,5 @@ app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 
 @app.route(route="health", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 async def health(req: func.HttpRequest) -> func.HttpResponse:
-    status, body = await health_check(await runtime.services())
+    status, body = await health_check(runtime.services)
     return func.HttpResponse(json.dumps(body), status_code=status, mimetype="application/json")

@@ -72,7 +72,8 @@ class Settings(BaseSettings):
     webpubsub_hub: str = Field(default="marketdata", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,127}$")
     # The Web PubSub extension's own setting name; the service SDK reads the same value to send messages.
     webpubsub_connection_string: SecretStr | None = Field(
-        default=None, validation_alias=AliasChoices("WebPubSubConnectionString", "webpubsub_connection_string")
+        default=None,
+        validation_alias=AliasChoices("WebPubSubConnectionString", "webpubsub_connection_string"),
     )
     webpubsub_max_requests_per_connection: int = Field(default=2, ge=1, le=100)
     request_max_bytes: int = Field(default=65_536, ge=1_024, le=10_485_760)

@@ -52,3 +52,18 @@ def test_importing_the_app_loads_neither_ccxt_nor_the_azure_storage_sdk():
     code = "import sys, function_app; print(sorted({m.split('.')[0] for m in sys.modules if m.startswith(('ccxt', 'azure.storage'))}))"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+async def test_health_reports_a_service_that_cannot_start(tmp_path, monkeypatch):
+    import function_app
+    from shared import runtime
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("STORAGE_TYPE", "blob")
+    await runtime.reset()
+    try:
+        response = await function_app.health(func.HttpRequest(method="GET", url="/api/health", body=b""))
+        assert response.status_code == 503
+        assert json.loads(response.get_body()) == {"status": "unavailable", "code": "CONFIGURATION_ERROR"}
+    finally:
+        await runtime.reset()

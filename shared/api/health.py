@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import logging
 
+from collections.abc import Awaitable, Callable
+
 from shared.composition import Services
 from shared.errors import DataServiceError
 
 log = logging.getLogger(__name__)
 
 
-async def health(services: Services) -> tuple[int, dict]:
-    """``(http_status, body)``: 200 when storage answers, 503 when it does not."""
+async def health(get_services: Callable[[], Awaitable[Services]]) -> tuple[int, dict]:
+    """``(http_status, body)``: 200 when storage answers, 503 when it does not or the service cannot
+    start (a wrong setting: the code says so, the message stays in the logs)."""
+    try:
+        services = await get_services()
+    except DataServiceError as exc:
+        log.error("health: the service cannot start: %s", exc)
+        return 503, {"status": "unavailable", "code": exc.code}
     body: dict = {"status": "ok", "storage": {"type": services.settings.storage.type, "reachable": True}}
     try:
         await services.backend.ping()
