@@ -27,6 +27,12 @@ async def services() -> Services:
     return _services
 
 
+def install(ready: Services) -> None:
+    """Use these services from now on (the local host and tests build their own)."""
+    global _services
+    _services = ready
+
+
 async def reset() -> None:
     """Close and forget the services (tests, and a host shutting down)."""
     global _services

@@ -227,6 +227,7 @@ class CandleStore:
 def _merged_partition(stored_bytes: bytes | None, rows: pa.Table, covered: list[Interval]) -> bytes | None:
     """The partition's new bytes with ``rows`` merged in and ``covered`` added, or ``None`` when that
     changes nothing. CPU work (decode, merge, encode): runs in a worker thread."""
+    coverage: list[Interval]
     if stored_bytes is None:
         stored, coverage = codec.empty_table(), []
     else:

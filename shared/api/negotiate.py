@@ -1,0 +1,54 @@
+"""``GET|POST /api/negotiate``: where a client connects to Web PubSub, with a short-lived token.
+
+The ``webPubSubConnection`` input binding mints the URL; it cannot take the user id from a header
+that may be absent (a binding expression on a missing header fails the invocation), so when App
+Service authentication names the caller (``x-ms-client-principal-id``) the token is minted for that
+user with the Web PubSub service SDK from the same connection string instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from shared.api.http_handlers import HttpResult, error_result, json_result
+from shared.composition import Services
+from shared.errors import ConfigurationError, InvalidRequestError
+
+PRINCIPAL_HEADER = "x-ms-client-principal-id"
+_USER_ID = re.compile(r"^[A-Za-z0-9@._:+-]{1,128}$")
+
+
+async def negotiate(services: Services, binding_value: str | None, headers: Mapping[str, str]) -> HttpResult:
+    try:
+        user_id = _header(headers, PRINCIPAL_HEADER)
+        if user_id is None:
+            if not binding_value:
+                raise ConfigurationError("Web PubSub is not configured (WebPubSubConnectionString)")
+            return HttpResult(200, binding_value.encode())
+        if not _USER_ID.match(user_id):
+            raise InvalidRequestError("the authenticated user id is not usable as a Web PubSub user id")
+        return json_result(await _token_for(services, user_id))
+    except Exception as exc:  # every failure becomes a clean answer with a code
+        return error_result(exc)
+
+
+async def _token_for(services: Services, user_id: str) -> dict[str, str]:
+    secret = services.settings.webpubsub_connection_string
+    if secret is None:
+        raise ConfigurationError("Web PubSub is not configured (WebPubSubConnectionString)")
+    from azure.messaging.webpubsubservice.aio import WebPubSubServiceClient
+
+    client = WebPubSubServiceClient.from_connection_string(
+        secret.get_secret_value(), hub=services.settings.webpubsub_hub
+    )
+    async with client:
+        token = await client.get_client_access_token(user_id=user_id, minutes_to_expire=60)
+    return {"baseUrl": token["baseUrl"], "url": token["url"], "accessToken": token["token"]}
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    for key, value in headers.items():
+        if key.lower() == name:
+            return value or None
+    return None
