@@ -1,3 +1,3 @@
 """Shared test configuration: fixture plugins for the real parts the tests start on loopback."""
 
-pytest_plugins = ["tests.fixtures.azurite", "tests.emulator.fixtures"]
+pytest_plugins = ["tests.fixtures.azurite", "tests.emulator.fixtures", "tests.fakes.fixtures"]

@@ -1,0 +1,88 @@
+"""Serve one historical request as Web PubSub messages: progress while gaps fill, chunks, complete.
+
+Chunks hold a fixed number of rows (from ``max_message_bytes`` only), so the same data always gives
+the same ``seq`` numbers: when a queue retry serves a request again, a client that already has some
+chunks drops the repeats by ``seq``. Every message is JSON (orjson) under ``max_message_bytes``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+import pyarrow as pa
+
+from shared.api import messages
+from shared.api.encoding import Rechunker, chunk_messages, rows_of, rows_per_chunk
+from shared.api.requests import HistoricalRequest
+from shared.composition import Services
+from shared.fetch.progress import Progress
+from shared.logging_config import log_context
+
+log = logging.getLogger(__name__)
+Send = Callable[[bytes], Awaitable[None]]
+WEBPUBSUB_MAX_MESSAGE_BYTES = 1_048_576
+
+
+async def serve_historical(
+    services: Services,
+    request: HistoricalRequest,
+    send: Send,
+    *,
+    max_message_bytes: int = 900_000,
+    progress_interval_s: float = 1.0,
+    clock: Callable[[], float] = time.monotonic,
+) -> dict[str, Any]:
+    """Send the request's messages through ``send``; return the ``historical_data_complete`` dict.
+    Raises ``DataServiceError`` when the fetch fails (nothing is sent for the failure itself)."""
+    series = request.series(services.settings.ccxt.default_exchange)
+    rid = request.request_id
+    context = {"exchange": series.exchange, "symbol": series.symbol, "timeframe": series.timeframe}
+    with log_context(request_id=rid, **context):
+        stream = await services.candles.open(series, request.start, request.end)
+        sent_progress = _ProgressSender(rid, send, progress_interval_s, clock)
+        chunks = _ChunkSender(rid, send, max_message_bytes)
+        async for batch in stream.batches(sent_progress):
+            for table in chunks.rechunker.add(batch):
+                await chunks.send(table)
+        tail = chunks.rechunker.finish()
+        if tail is not None:
+            await chunks.send(tail)
+        done = messages.complete(rid, series, stream.start, stream.end, chunks.count, chunks.seq)
+        await send(orjson.dumps(done))
+        made = stream.requests_made
+        log.info("served %d candles in %d chunks (%d exchange requests)", chunks.count, chunks.seq, made)
+        return done
+
+
+class _ChunkSender:
+    def __init__(self, request_id: str | None, send: Send, max_message_bytes: int) -> None:
+        self.request_id, self._send, self._max = request_id, send, max_message_bytes
+        self.rechunker = Rechunker(rows_per_chunk(max_message_bytes))
+        self.seq = self.count = 0
+
+    async def send(self, table: pa.Table) -> None:
+        for message in chunk_messages(self.request_id, self.seq, rows_of(table), self._max):
+            await self._send(message)
+            self.seq += 1
+        self.count += table.num_rows
+
+
+class _ProgressSender:
+    """Sends ``historical_data_progress`` at most once per interval (the first report always)."""
+
+    def __init__(
+        self, request_id: str | None, send: Send, interval_s: float, clock: Callable[[], float]
+    ) -> None:
+        self.request_id, self._send, self._interval, self._clock = request_id, send, interval_s, clock
+        self._last: float | None = None
+
+    async def __call__(self, progress: Progress) -> None:
+        now = self._clock()
+        if self._last is not None and now - self._last < self._interval:
+            return
+        self._last = now
+        await self._send(orjson.dumps(messages.progress(self.request_id, progress.known, progress.total)))

@@ -1,0 +1,108 @@
+"""HTTP handlers: ``GET /api/ohlcv``, ``/api/ohlcv/latest`` and ``/api/catalog`` over plain data.
+
+Each returns an ``HttpResult`` (status, body bytes, content type, headers); ``function_app.py`` turns
+it into an ``azure.functions.HttpResponse``. Errors answer ``{"error": {"code", "message"}}`` with the
+error's HTTP status.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import orjson
+
+from shared.api.encoding import ohlcv_csv, ohlcv_json, rows_of
+from shared.api.messages import public_error
+from shared.api.requests import parse_current, parse_historical
+from shared.composition import Services
+from shared.errors import DataServiceError, InvalidRequestError, RangeTooLargeError
+from shared.logging_config import log_context
+from shared.series import SeriesKey
+
+log = logging.getLogger(__name__)
+JSON = "application/json"
+CSV = "text/csv; charset=utf-8"
+
+
+@dataclass(frozen=True, slots=True)
+class HttpResult:
+    status: int
+    body: bytes
+    content_type: str = JSON
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def json_result(body: object, status: int = 200) -> HttpResult:
+    return HttpResult(status, orjson.dumps(body), JSON)
+
+
+def error_result(err: BaseException) -> HttpResult:
+    """The client-safe answer for any exception (unexpected ones become a generic 500)."""
+    code, message, status = public_error(err)
+    if not isinstance(err, DataServiceError):
+        log.error("unexpected error answering an HTTP request", exc_info=err)
+    return json_result({"error": {"code": code, "message": message}}, status)
+
+
+async def get_ohlcv(services: Services, params: Mapping[str, str]) -> HttpResult:
+    """``GET /api/ohlcv``: the candles of [start, end) as JSON or CSV, at most HTTP_MAX_CANDLES."""
+    try:
+        fields = _fields(params)
+        fmt = fields.pop("format", "json")
+        if fmt not in ("json", "csv"):
+            raise InvalidRequestError(f"format must be json or csv (got {str(fmt)[:20]!r})")
+        request = parse_historical(fields, max_bytes=services.settings.request_max_bytes)
+        series = request.series(services.settings.ccxt.default_exchange)
+        with log_context(exchange=series.exchange, symbol=series.symbol, timeframe=series.timeframe):
+            _check_http_size(services, series, request.start, request.end)
+            stream = await services.candles.open(series, request.start, request.end)
+            rows = [row async for batch in stream.batches() for row in rows_of(batch)]
+            log.info("ohlcv: %d candles as %s", len(rows), fmt)
+    except Exception as exc:
+        return error_result(exc)
+    if fmt == "csv":
+        return HttpResult(200, ohlcv_csv(rows), CSV)
+    header = {**_series(series), "start": stream.start, "end": stream.end}
+    return HttpResult(200, ohlcv_json(header, rows), JSON)
+
+
+async def get_latest(services: Services, params: Mapping[str, str]) -> HttpResult:
+    """``GET /api/ohlcv/latest``: the newest stored candle's timestamp, or null."""
+    try:
+        request = parse_current(_fields(params), max_bytes=services.settings.request_max_bytes)
+        series = request.series(services.settings.ccxt.default_exchange)
+        ts = await services.candles.latest_timestamp(series)
+    except Exception as exc:
+        return error_result(exc)
+    return json_result({**_series(series), "timestamp": ts})
+
+
+async def get_catalog(services: Services) -> HttpResult:
+    """``GET /api/catalog``: every stored series with its first and last timestamps and count."""
+    try:
+        infos = await services.candles.catalog()
+    except Exception as exc:
+        return error_result(exc)
+    entries = [{**_series(i.series), "first": i.first_ts, "last": i.last_ts, "count": i.count} for i in infos]
+    return json_result({"series": entries})
+
+
+def _fields(params: Mapping[str, str]) -> dict[str, str]:
+    # ``code`` carries the function key when it is passed in the query string: not a request field.
+    return {k: v for k, v in params.items() if k != "code"}
+
+
+def _check_http_size(services: Services, series: SeriesKey, start: int, end: int) -> None:
+    limit = services.settings.http_max_candles
+    candles = (end - start) // series.tf_ms
+    if candles > limit:
+        raise RangeTooLargeError(
+            f"the range holds {candles:,} {series.timeframe} candles; HTTP answers at most {limit:,}: "
+            "use a shorter range or stream it over Web PubSub (event request_historical; docs/protocol.md)"
+        )
+
+
+def _series(series: SeriesKey) -> dict[str, str]:
+    return {"exchange": series.exchange, "symbol": series.symbol, "timeframe": series.timeframe}

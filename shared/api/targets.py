@@ -1,0 +1,108 @@
+"""``GET|PUT|DELETE /api/targets``: the watched targets the timer syncs (admin level).
+
+- ``GET`` -> 200 ``{"targets": [{"exchange", "symbol", "timeframe", "added_at", "last_run_at",
+  "last_status", "last_error_code", "last_error_message", "candles_added"}, ...]}``;
+- ``PUT`` with the body ``{"exchange", "symbol", "timeframe"}`` -> 201 ``{"added": true, "target"}``,
+  or 200 ``{"added": false, "target"}`` when it was already watched;
+- ``DELETE`` with the same body, or the same query parameters when the body is empty -> 200
+  ``{"removed": true, "target"}``, 404 ``TARGET_NOT_FOUND`` when it was not watched.
+
+Validated like a request: body size (``REQUEST_MAX_BYTES``), JSON object, no unknown fields, a valid
+``SeriesKey`` (400), an exchange on the allow-list (404 ``UNKNOWN_EXCHANGE``); ``exchange`` may be
+omitted (the default exchange). Query parameters other than the three are ignored: the Functions host
+passes the function key as ``?code=``. Whether the exchange lists the symbol is not checked here (no
+exchange call on an admin write): a wrong symbol shows up as ``COIN_NOT_AVAILABLE`` in its last run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
+
+from shared.api.http_handlers import HttpResult, error_result, json_result
+from shared.api.requests import describe
+from shared.composition import Services
+from shared.errors import InvalidRequestError, UnknownExchangeError
+from shared.series import SeriesKey
+from shared.sync.targets import TargetStore
+
+FIELDS = ("exchange", "symbol", "timeframe")
+
+
+class TargetBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    exchange: StrictStr | None = Field(default=None, max_length=64)
+    symbol: StrictStr = Field(max_length=64)
+    timeframe: StrictStr = Field(max_length=16)
+
+
+def _plain(series: SeriesKey) -> dict[str, str]:
+    return {"exchange": series.exchange, "symbol": series.symbol, "timeframe": series.timeframe}
+
+
+def _load_body(body: bytes, max_bytes: int) -> dict[str, Any]:
+    if len(body) > max_bytes:
+        raise InvalidRequestError(f"the body is {len(body):,} bytes; at most {max_bytes:,} are accepted")
+    try:
+        obj = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise InvalidRequestError("the body is not valid JSON") from None
+    if not isinstance(obj, dict):
+        raise InvalidRequestError('the body must be a JSON object {"exchange", "symbol", "timeframe"}')
+    return obj
+
+
+def parse_target(services: Services, raw: Mapping[str, Any]) -> SeriesKey:
+    """The validated series of a PUT/DELETE; raises ``DataServiceError`` (400 or 404)."""
+    try:
+        target = TargetBody.model_validate(dict(raw))
+    except ValidationError as exc:
+        raise InvalidRequestError(describe(exc)) from None
+    series = SeriesKey(
+        target.exchange or services.exchanges.default_exchange, target.symbol, target.timeframe
+    )
+    allowed = services.exchanges.allowed
+    if series.exchange not in allowed:
+        raise UnknownExchangeError(
+            f"exchange {series.exchange!r} is not enabled here; enabled: {', '.join(allowed)}"
+        )
+    return series
+
+
+async def list_targets(services: Services, targets: TargetStore) -> HttpResult:
+    try:
+        states = await targets.list()
+    except Exception as exc:
+        return error_result(exc)
+    return json_result({"targets": [s.to_dict() for s in states]})
+
+
+async def put_target(services: Services, targets: TargetStore, body: bytes) -> HttpResult:
+    try:
+        series = parse_target(services, _load_body(body, services.settings.request_max_bytes))
+        added = await targets.add(series)
+    except Exception as exc:
+        return error_result(exc)
+    return json_result({"added": added, "target": _plain(series)}, 201 if added else 200)
+
+
+async def delete_target(
+    services: Services, targets: TargetStore, body: bytes, params: Mapping[str, str]
+) -> HttpResult:
+    try:
+        if body.strip():
+            raw: Mapping[str, Any] = _load_body(body, services.settings.request_max_bytes)
+        else:
+            raw = {name: params[name] for name in FIELDS if name in params}
+        series = parse_target(services, raw)
+        removed = await targets.remove(series)
+    except Exception as exc:
+        return error_result(exc)
+    if not removed:
+        message = f"{series} is not a watched target"
+        return json_result({"error": {"code": "TARGET_NOT_FOUND", "message": message}}, 404)
+    return json_result({"removed": True, "target": _plain(series)})

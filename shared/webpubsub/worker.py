@@ -1,0 +1,107 @@
+"""The queue-triggered worker: serve one historical job and send its messages to the job's connection.
+
+Retry policy (the queue re-delivers a message while the function raises, up to ``maxDequeueCount``,
+then moves it to ``<queue>-poison``; ``max_dequeue`` must equal that count):
+
+- permanent errors (bad request, unknown coin, history not available, ...): ``error_response`` is
+  sent and the job ends normally;
+- transient errors (exchange unavailable or rate limited, storage, the service refusing a send):
+  re-raised while ``dequeue_count < max_dequeue`` so the queue retries the whole job (the client sees
+  the same ``seq`` numbers again and drops repeats); on the last attempt ``error_response`` is sent
+  instead, and only when even that cannot be sent does the job raise into the poison queue;
+- the connection is gone (404 from the service): the job stops quietly, nothing more is sent;
+- anything unexpected (a bug): ``error_response`` with ``INTERNAL_ERROR`` and no retry.
+
+The per-connection slot is renewed when an attempt starts and released when the job is finished
+(always, except when the job raises for a retry: the retried attempt still holds it).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import orjson
+
+from shared.api import messages
+from shared.api.historical import serve_historical
+from shared.composition import Services
+from shared.errors import DataServiceError, ExchangeUnavailableError, StorageError
+from shared.webpubsub.jobs import HistoricalJob, parse_job
+from shared.webpubsub.limits import ConnectionLimiter
+from shared.webpubsub.sender import ConnectionGone, ConnectionSender, SendError
+from shared.webpubsub.trigger import shown
+
+log = logging.getLogger(__name__)
+TRANSIENT = (ExchangeUnavailableError, StorageError, SendError)
+
+
+async def run_job(
+    services: Services,
+    job: str,
+    dequeue_count: int,
+    sender: ConnectionSender,
+    limiter: ConnectionLimiter,
+    *,
+    max_dequeue: int = 5,
+    max_message_bytes: int = 900_000,
+) -> None:
+    try:
+        parsed = parse_job(job)
+    except DataServiceError as exc:  # not ours or corrupted: nobody to answer, retrying cannot help
+        log.error("dropped a queue message that is not a historical job: %s", exc.message)
+        return
+    last = dequeue_count >= max_dequeue
+    where = f"job {parsed.job_id} (attempt {dequeue_count} of {max_dequeue})"
+    release = True
+    try:
+        await _renew(limiter, parsed)
+
+        async def send(message: bytes) -> None:
+            await sender.send(parsed.connection_id, message)
+
+        await serve_historical(services, parsed.request, send, max_message_bytes=max_message_bytes)
+    except ConnectionGone:
+        log.info("%s stopped: connection %s is gone", where, shown(parsed.connection_id, 64))
+    except TRANSIENT as exc:
+        if not last:
+            release = False
+            log.warning("%s failed transiently (%s); the queue retries it", where, type(exc).__name__)
+            raise
+        log.error("%s failed on its last attempt: %s", where, _describe(exc))
+        await _send_error(sender, parsed, exc)
+    except DataServiceError as exc:
+        log.info("%s refused: %s", where, exc.code)
+        await _send_error(sender, parsed, exc)
+    except Exception as exc:
+        log.exception("%s failed unexpectedly", where)
+        await _send_error(sender, parsed, exc)
+    finally:
+        if release:
+            await _release(limiter, parsed)
+
+
+async def _send_error(sender: ConnectionSender, job: HistoricalJob, exc: Exception) -> None:
+    """Tell the client; a gone connection is fine, a refused send raises (retry, then poison)."""
+    message = orjson.dumps(messages.error(job.request.request_id, exc))
+    try:
+        await sender.send(job.connection_id, message)
+    except ConnectionGone:
+        log.info("job %s: connection gone before its error could be sent", job.job_id)
+
+
+async def _renew(limiter: ConnectionLimiter, job: HistoricalJob) -> None:
+    try:
+        await limiter.renew(job.connection_id, job.job_id)
+    except StorageError as exc:  # the slot is only a guard rail; serving goes on
+        log.warning("job %s: could not renew its connection slot: %s", job.job_id, exc.message)
+
+
+async def _release(limiter: ConnectionLimiter, job: HistoricalJob) -> None:
+    try:
+        await limiter.release(job.connection_id, job.job_id)
+    except StorageError as exc:  # the marker expires after the limiter's TTL
+        log.warning("job %s: could not release its connection slot: %s", job.job_id, exc.message)
+
+
+def _describe(exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, DataServiceError | SendError) else type(exc).__name__

@@ -1,0 +1,1 @@
+"""Fakes of outside services, on loopback, for the real client SDKs to talk to."""
