@@ -1,20 +1,108 @@
 """Azure Functions entry point (Python v2 programming model): wiring only, all logic lives in ``shared``.
 
-The HTTP API, Web PubSub and the 30-minute timer arrive with their issue; today the app serves the
-anonymous health check.
+HTTP API (function keys unless noted), Web PubSub user events (acknowledged at once, the long work
+queued), the queue-triggered worker that streams chunks to the client's connection, and the timer
+that keeps the watched targets fresh. See README.md and docs/protocol.md.
 """
 
-import json
+import os
 
 import azure.functions as func
 
 from shared import runtime
+from shared.api import http_handlers as http
+from shared.api import targets as targets_api
+from shared.api.azure import params_of, to_response
 from shared.api.health import health as health_check
+from shared.api.negotiate import negotiate as negotiate_handler
+from shared.sync.runner import run_sync
+from shared.webpubsub.events import answer_user_event
+from shared.webpubsub.worker import run_job
+
+HUB = os.environ.get("WEBPUBSUB_HUB") or "marketdata"  # WEBPUBSUB_HUB; the bindings need it at indexing
+QUEUE = "historical-requests"  # Storage Queue (AzureWebJobsStorage) carrying historical jobs
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 
 
+# -- HTTP -------------------------------------------------------------------------------------------
 @app.route(route="health", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 async def health(req: func.HttpRequest) -> func.HttpResponse:
     status, body = await health_check(runtime.services)
-    return func.HttpResponse(json.dumps(body), status_code=status, mimetype="application/json")
+    return to_response(http.json_result(body, status))
+
+
+@app.route(route="ohlcv", methods=["GET"])
+async def ohlcv(req: func.HttpRequest) -> func.HttpResponse:
+    return to_response(await http.get_ohlcv(await runtime.services(), params_of(req)))
+
+
+@app.route(route="ohlcv/latest", methods=["GET"])
+async def ohlcv_latest(req: func.HttpRequest) -> func.HttpResponse:
+    return to_response(await http.get_latest(await runtime.services(), params_of(req)))
+
+
+@app.route(route="catalog", methods=["GET"])
+async def catalog(req: func.HttpRequest) -> func.HttpResponse:
+    return to_response(await http.get_catalog(await runtime.services()))
+
+
+@app.route(route="negotiate", methods=["GET", "POST"])
+@app.generic_input_binding(arg_name="connection", type="webPubSubConnection", hub=HUB)
+async def negotiate(req: func.HttpRequest, connection: str) -> func.HttpResponse:
+    return to_response(await negotiate_handler(await runtime.services(), connection, dict(req.headers)))
+
+
+@app.route(route="targets", methods=["GET", "PUT", "DELETE"], auth_level=func.AuthLevel.ADMIN)
+async def targets(req: func.HttpRequest) -> func.HttpResponse:
+    services = await runtime.services()
+    if req.method == "GET":
+        return to_response(await targets_api.list_targets(services, services.targets))
+    if req.method == "PUT":
+        return to_response(await targets_api.put_target(services, services.targets, req.get_body()))
+    return to_response(
+        await targets_api.delete_target(services, services.targets, req.get_body(), params_of(req))
+    )
+
+
+# -- Web PubSub user events (must answer quickly and never raise) -----------------------------------
+@app.generic_trigger(
+    arg_name="request", type="webPubSubTrigger", hub=HUB, eventType="user", eventName="request_historical"
+)
+@app.queue_output(arg_name="job", queue_name=QUEUE, connection="AzureWebJobsStorage")
+async def request_historical(request: str, job: func.Out[str]) -> dict:
+    outcome = await answer_user_event(runtime.services, request)
+    if outcome.job is not None:
+        job.set(outcome.job)
+    return outcome.reply
+
+
+@app.generic_trigger(
+    arg_name="request",
+    type="webPubSubTrigger",
+    hub=HUB,
+    eventType="user",
+    eventName="request_current_timestamp",
+)
+async def request_current_timestamp(request: str) -> dict:
+    return (await answer_user_event(runtime.services, request)).reply
+
+
+# -- the queued historical work ---------------------------------------------------------------------
+@app.queue_trigger(arg_name="msg", queue_name=QUEUE, connection="AzureWebJobsStorage")
+async def historical_worker(msg: func.QueueMessage) -> None:
+    services = await runtime.services()
+    await run_job(
+        services, msg.get_body().decode("utf-8"), msg.dequeue_count or 1, services.sender, services.limiter
+    )
+
+
+# -- the 30-minute sync -----------------------------------------------------------------------------
+@app.timer_trigger(schedule="%SYNC_SCHEDULE%", arg_name="timer", run_on_startup=False, use_monitor=True)
+async def sync_targets(timer: func.TimerRequest) -> None:
+    services = await runtime.services()
+    await run_sync(
+        services.candles,
+        services.targets,
+        concurrency_per_exchange=services.settings.sync.concurrency_per_exchange,
+    )

@@ -1,13 +1,14 @@
-"""The one composition root: settings -> backend -> store -> exchanges -> candle service.
+"""The one composition root: settings -> backend -> store -> exchanges -> candle service, plus the
+watched targets, the per-connection limiter and the Web PubSub sender.
 
-``function_app.py``, the CLI and the benches build the service here and nowhere else. Nothing is
+``function_app.py``, the CLI and the local host build the service here and nowhere else. Nothing is
 connected at import time; ``Services.create`` is cheap (no network, no ccxt import) and
 ``aclose()`` releases every client it made.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pyarrow as pa
 
@@ -17,6 +18,9 @@ from shared.settings import Settings
 from shared.storage.backend import StorageBackend
 from shared.storage.factory import create_backend
 from shared.store import CandleStore
+from shared.sync.targets import TargetStore
+from shared.webpubsub.limits import ConnectionLimiter
+from shared.webpubsub.sender import ConnectionSender
 
 
 @dataclass
@@ -26,6 +30,23 @@ class Services:
     store: CandleStore
     exchanges: ExchangeRegistry
     candles: CandleService
+    targets: TargetStore = field(default=None)  # type: ignore[assignment]  # built from the above
+    limiter: ConnectionLimiter = field(default=None)  # type: ignore[assignment]
+    sender: ConnectionSender | None = None  # None: Web PubSub not configured
+
+    def __post_init__(self) -> None:
+        if self.targets is None:
+            self.targets = TargetStore(self.backend, self.settings.sync.targets)
+        if self.limiter is None:
+            self.limiter = ConnectionLimiter(
+                self.backend, self.settings.webpubsub_max_requests_per_connection
+            )
+        if self.sender is None and self.settings.webpubsub_connection_string is not None:
+            from shared.webpubsub.sender import ServiceSender
+
+            self.sender = ServiceSender(
+                self.settings.webpubsub_connection_string, self.settings.webpubsub_hub
+            )
 
     @classmethod
     def create(cls, settings: Settings) -> Services:
@@ -48,4 +69,8 @@ class Services:
         try:
             await self.exchanges.aclose()
         finally:
-            await self.backend.close()
+            try:
+                if self.sender is not None and hasattr(self.sender, "aclose"):
+                    await self.sender.aclose()
+            finally:
+                await self.backend.close()

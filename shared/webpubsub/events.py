@@ -13,6 +13,7 @@ text of the message and whose ``dataType`` is ``json`` (a returned string never 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,6 +63,18 @@ async def handle_user_event(services: Services, raw_request: str, limiter: Conne
         )
     except Exception as exc:  # the contract: never raise out of a user event
         return _failed(exc, request_id, event)
+
+
+async def answer_user_event(
+    get_services: Callable[[], Awaitable[Services]], raw_request: str
+) -> EventOutcome:
+    """``handle_user_event`` for the function app: also a service that cannot start (a wrong
+    setting) becomes an ``error_response`` reply instead of an exception."""
+    try:
+        services = await get_services()
+    except Exception as exc:
+        return _failed(exc, None, None)
+    return await handle_user_event(services, raw_request, services.limiter)
 
 
 async def _historical(services: Services, event: UserEvent, limiter: ConnectionLimiter) -> EventOutcome:

@@ -7,9 +7,7 @@ import orjson
 import pytest
 
 from shared.composition import Services
-from shared.fetch.service import CandleService
-from shared.settings import load_settings
-from shared.store import CandleStore
+from tests.fixtures.services import build_services
 
 HTTP_MAX_CANDLES = 5_000
 MAX_REQUEST_CANDLES = 200_000
@@ -17,22 +15,14 @@ MAX_REQUEST_CANDLES = 200_000
 
 @pytest.fixture
 def services(backend, exchange_registry, exchange_emulator, exchange_settings) -> Services:
-    settings = load_settings(
-        local_settings_file=None,
-        ccxt=exchange_settings.model_dump(),
+    return build_services(
+        backend,
+        exchange_registry,
+        exchange_emulator,
+        exchange_settings,
         http_max_candles=HTTP_MAX_CANDLES,
         max_request_candles=MAX_REQUEST_CANDLES,
     )
-    store = CandleStore(backend)
-    candles = CandleService(
-        store,
-        exchange_registry,
-        max_request_candles=MAX_REQUEST_CANDLES,
-        closed_margin_seconds=0.0,
-        backfill_days=3,
-        clock=exchange_emulator.clock,
-    )
-    return Services(settings, backend, store, exchange_registry, candles)
 
 
 class Outbox:

@@ -7,11 +7,8 @@ from __future__ import annotations
 import pytest
 
 from shared.composition import Services
-from shared.fetch.service import CandleService
-from shared.settings import load_settings
-from shared.store import CandleStore
 from shared.webpubsub.limits import ConnectionLimiter
-from tests.fakes.fixtures import webpubsub_fake, webpubsub_sender  # noqa: F401 (fixtures)
+from tests.fixtures.services import build_services
 
 MAX_REQUEST_CANDLES = 200_000
 MAX_PER_CONNECTION = 2
@@ -19,22 +16,14 @@ MAX_PER_CONNECTION = 2
 
 @pytest.fixture
 def services(backend, exchange_registry, exchange_emulator, exchange_settings) -> Services:
-    settings = load_settings(
-        local_settings_file=None,
-        ccxt=exchange_settings.model_dump(),
+    return build_services(
+        backend,
+        exchange_registry,
+        exchange_emulator,
+        exchange_settings,
         max_request_candles=MAX_REQUEST_CANDLES,
         webpubsub_max_requests_per_connection=MAX_PER_CONNECTION,
     )
-    store = CandleStore(backend)
-    candles = CandleService(
-        store,
-        exchange_registry,
-        max_request_candles=MAX_REQUEST_CANDLES,
-        closed_margin_seconds=0.0,
-        backfill_days=3,
-        clock=exchange_emulator.clock,
-    )
-    return Services(settings, backend, store, exchange_registry, candles)
 
 
 @pytest.fixture

@@ -7,14 +7,13 @@ from pathlib import Path
 
 import azure.functions as func
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_health_route_is_registered_anonymous_get():
-    import function_app
+    from tests.functions.registered import bindings as bindings_of
 
-    functions = {f.get_function_name(): f for f in function_app.app.get_functions()}
-    bindings = json.loads(functions["health"].get_function_json())["bindings"]
+    bindings = bindings_of("health")
     trigger = next(b for b in bindings if b["type"] == "httpTrigger")
     assert trigger["route"] == "health" and trigger["methods"] == ["GET"]
     assert trigger["authLevel"].upper() == "ANONYMOUS"
