@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     )
     webpubsub_max_requests_per_connection: int = Field(default=2, ge=1, le=100)
     request_max_bytes: int = Field(default=65_536, ge=1_024, le=10_485_760)
+    # keys of the local host (`cbdata serve`): generated and printed at start-up when unset
+    local_function_key: SecretStr | None = None
+    local_master_key: SecretStr | None = None
 
     _vault_url = check("key_vault_url")(classmethod(lambda cls, v: check_url(v, https_only=True)))
 
