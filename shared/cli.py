@@ -1,58 +1,129 @@
-"""The ``cbdata`` command line.
+"""The ``cbdata`` command line (``python -m shared`` runs the same).
 
-For now it checks the configured store and lists what it holds (``cbdata catalog``, the default);
-``cbdata serve`` and the backfill commands arrive with the local-host issue under the same name.
-Errors print one clear line and exit non-zero.
+- ``cbdata serve [--host H] [--port P]``: the whole function app on this machine (``shared.localhost``);
+- ``cbdata fetch EXCHANGE SYMBOL TIMEFRAME --start T --end T [--format csv|json|parquet] [-o FILE]``:
+  the gap-filling fetch in this process, with a progress bar, written as a file or to stdout;
+- ``cbdata sync``: one sync run of every watched target, now;
+- ``cbdata catalog``: what the store holds (the default command);
+- ``cbdata targets list | add EXCHANGE SYMBOL TIMEFRAME | remove EXCHANGE SYMBOL TIMEFRAME``.
+
+Every failure prints one line ``cbdata: CODE: message`` on stderr and exits non-zero: 2 for the
+service's own errors (``DataServiceError``) and usage errors, 1 for anything else, 130 on Ctrl-C.
+See docs/cli.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
-from datetime import UTC, datetime
+from typing import NoReturn
 
 from shared.errors import DataServiceError
 
+EXIT_SERVICE_ERROR = 2
+EXIT_OTHER_ERROR = 1
+EXIT_INTERRUPTED = 130
 
-def _iso(ms: int | None) -> str:
-    return "-" if ms is None else datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M")
+
+class _UsageError(Exception):
+    pass
 
 
-async def _catalog() -> int:
-    from shared.composition import Services
-    from shared.settings import load_settings
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line like every other error (and not a ``SystemExit``)."""
 
-    settings = load_settings()
-    services = Services.create(settings)
-    try:
-        await services.backend.ping()
-        where = (
-            settings.storage.local_root_path.resolve()
-            if settings.storage.type == "local"
-            else f"container {settings.storage.azure_container_name!r}"
-        )
-        print(f"storage: {settings.storage.type} ({where}) is reachable")
-        series = await services.candles.catalog()
-        if not series:
-            print("no candles stored yet")
-        for info in series:
-            s = info.series
-            span = f"{_iso(info.first_ts)} .. {_iso(info.last_ts)}"
-            print(f"{s.exchange:10} {s.symbol:16} {s.timeframe:4} {span}  {info.count:>10,} candles")
-    finally:
-        await services.aclose()
-    return 0
+    def error(self, message: str) -> NoReturn:
+        raise _UsageError(f"{message} (see {self.prog} --help)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="cbdata", description="cb-trade data service: complete OHLCV candles")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the function app locally (HTTP + Web PubSub)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=7071, help="port to listen on (default 7071)")
+
+    fetch = commands.add_parser("fetch", help="fetch a range (filling gaps) and write it out")
+    _series_arguments(fetch)
+    fetch.add_argument("--start", required=True, help="first candle: ISO-8601 (UTC) or epoch ms")
+    fetch.add_argument("--end", required=True, help="end of the range, excluded: ISO-8601 or epoch ms")
+    fetch.add_argument("--format", choices=["csv", "json", "parquet"], default=None,
+                       help="output format (default: from the -o suffix, else csv)")  # fmt: skip
+    fetch.add_argument("-o", "--output", default=None, help="file to write (default: stdout)")
+    fetch.add_argument("--progress", action="store_true", help="show the progress bar even when not a TTY")
+
+    commands.add_parser("sync", help="sync every watched target now")
+    commands.add_parser("catalog", help="list the stored series")
+
+    targets = commands.add_parser("targets", help="the watched targets the timer syncs")
+    actions = targets.add_subparsers(dest="action", parser_class=_Parser, metavar="ACTION", required=True)
+    actions.add_parser("list", help="list the targets and their last sync")
+    _series_arguments(actions.add_parser("add", help="watch a series"))
+    _series_arguments(actions.add_parser("remove", help="stop watching a series"))
+    return parser
+
+
+def _series_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("exchange", help="ccxt exchange id, e.g. binance")
+    parser.add_argument("symbol", help="ccxt unified symbol, e.g. BTC/USDT")
+    parser.add_argument("timeframe", help="e.g. 1m, 1h, 1d")
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from shared.localhost.serve import run  # the local host pulls in aiohttp and the app: import late
+
+    return run(args.host, args.port)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    command = args.command or "catalog"
+    if command == "serve":
+        return _serve(args)  # the local host configures its own logging
+    logging.basicConfig(level=logging.WARNING, format="cbdata: %(levelname)s %(name)s: %(message)s")
+    if command == "fetch":
+        from shared.cli_fetch import fetch_command
+
+        return asyncio.run(fetch_command(args))
+    from shared import cli_store
+
+    if command == "sync":
+        return asyncio.run(cli_store.sync_command())
+    if command == "catalog":
+        return asyncio.run(cli_store.catalog_command())
+    return asyncio.run(cli_store.targets_command(args.action, args))
+
+
+def fail(code: str, message: str) -> None:
+    """The one line every failure prints."""
+    print(f"cbdata: {code}: {message}", file=sys.stderr, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="cbdata", description="cb-trade data service")
-    parser.add_argument("command", nargs="?", default="catalog", choices=["catalog"], help="what to do")
-    args = parser.parse_args(argv)
+    debug = "--debug" in (sys.argv[1:] if argv is None else argv)
     try:
-        if args.command == "catalog":
-            return asyncio.run(_catalog())
+        return _dispatch(build_parser().parse_args(argv))
+    except _UsageError as exc:
+        fail("USAGE", str(exc))
+        return EXIT_SERVICE_ERROR
     except DataServiceError as exc:
-        print(f"cbdata: {exc}", file=sys.stderr)
-        return 2
-    return 1
+        fail(exc.code, exc.message)
+        return EXIT_SERVICE_ERROR
+    except KeyboardInterrupt:
+        fail("INTERRUPTED", "stopped by Ctrl-C")
+        return EXIT_INTERRUPTED
+    except ImportError as exc:  # an optional part not installed, or run outside the project's folder
+        fail("IMPORT_ERROR", str(exc))
+        return EXIT_OTHER_ERROR
+    except OSError as exc:  # an output file that cannot be written, a port in use, ...
+        fail("OS_ERROR", f"{exc.strerror or type(exc).__name__}: {exc.filename or ''}".rstrip(": "))
+        return EXIT_OTHER_ERROR
+    except Exception as exc:
+        if debug:
+            raise
+        # anything else may hold anything (a URL with a key): only its type, as in the service
+        fail("INTERNAL_ERROR", f"unexpected {type(exc).__name__} (run with --debug for the traceback)")
+        return EXIT_OTHER_ERROR

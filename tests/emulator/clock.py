@@ -19,3 +19,23 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.now_s += seconds
+
+
+class LiveClock(FakeClock):
+    """Real time (``time.time``), for tests where another process computes "now" by itself;
+    ``advance``/``set_ms`` shift it by an offset."""
+
+    def __init__(self) -> None:
+        self._offset = 0.0
+
+    @property  # type: ignore[override]
+    def now_s(self) -> float:
+        import time
+
+        return time.time() + self._offset
+
+    @now_s.setter
+    def now_s(self, value: float) -> None:
+        import time
+
+        self._offset = value - time.time()

@@ -1,0 +1,104 @@
+"""Reassembling one ``request_historical`` answer from Web PubSub messages: pure, thread-safe.
+
+The service sends ``historical_data_progress``, ``historical_data_chunk`` (``seq`` 0, 1, ...) and
+finally ``historical_data_complete`` (``count``, ``chunks``), or an ``error_response``. A queue retry
+may send chunks again with the same ``seq``: a repeat replaces the copy held (docs/protocol.md).
+Messages about other requests are ignored; an ``error_response`` without a ``request_id`` (the
+service could not read the request) counts as ours, since one connection carries one request.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import orjson
+
+from shared.client.errors import ServiceError
+
+ProgressHook = Callable[[int, int], None]
+
+
+def message_of(data: Any) -> Mapping[str, Any] | None:
+    """A server message's payload as a dict (the SDK hands over JSON already parsed, or text)."""
+    if isinstance(data, str | bytes | bytearray | memoryview):
+        try:
+            data = orjson.loads(bytes(data) if not isinstance(data, str) else data)
+        except orjson.JSONDecodeError:
+            return None
+    return data if isinstance(data, Mapping) else None
+
+
+class HistoricalAssembly:
+    def __init__(self, request_id: str, on_progress: ProgressHook | None = None) -> None:
+        self.request_id = request_id
+        self._on_progress = on_progress
+        self._chunks: dict[int, list[list[Any]]] = {}
+        self._lock = threading.Lock()
+        self.complete: Mapping[str, Any] | None = None
+        self.error: ServiceError | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.complete is not None or self.error is not None
+
+    def feed(self, message: Mapping[str, Any]) -> bool:
+        """Take one message; ``True`` once the answer is final (complete, or an error)."""
+        kind, rid = message.get("type"), message.get("request_id")
+        with self._lock:
+            if self.finished:
+                return True
+            if kind == "error_response" and rid in (self.request_id, None):
+                code, text = message.get("code"), message.get("message")
+                self.error = ServiceError(str(code or "INTERNAL_ERROR"), str(text or "the service failed"))
+            elif rid != self.request_id:
+                return False
+            elif kind == "historical_data_chunk":
+                seq, data = message.get("seq"), message.get("data")
+                if not isinstance(seq, int) or seq < 0 or not isinstance(data, list):
+                    self.error = ServiceError("BAD_RESPONSE", "a chunk without a valid seq or data")
+                else:
+                    self._chunks[seq] = data  # a repeat (a retry) replaces the copy held
+            elif kind == "historical_data_complete":
+                self.complete = message
+            elif kind == "historical_data_progress" and self._on_progress is not None:
+                self._on_progress(int(message.get("done") or 0), int(message.get("total") or 0))
+            return self.finished
+
+    def fail(self, error: ServiceError) -> None:
+        """End the answer with ``error`` unless it is already final (a lost connection, say)."""
+        with self._lock:
+            if not self.finished:
+                self.error = error
+
+    def rows(self) -> list[list[Any]]:
+        """The candles in order; raises ``ServiceError`` for an error answer or an incomplete one."""
+        with self._lock:
+            if self.error is not None:
+                raise self.error
+            if self.complete is None:
+                raise ServiceError("INCOMPLETE_RESPONSE", "the answer ended before historical_data_complete")
+            return assemble(self._chunks, self.complete)
+
+
+def assemble(chunks: Mapping[int, list[list[Any]]], complete: Mapping[str, Any]) -> list[list[Any]]:
+    """Chunks ``0 .. chunks-1`` concatenated, checked against ``complete``'s ``chunks`` and ``count``."""
+    n, count = complete.get("chunks"), complete.get("count")
+    if not isinstance(n, int) or not isinstance(count, int) or n < 0 or count < 0:
+        raise ServiceError("BAD_RESPONSE", "historical_data_complete without valid chunks and count")
+    missing = [seq for seq in range(n) if seq not in chunks]
+    if missing:
+        shown = ", ".join(map(str, missing[:10])) + (" ..." if len(missing) > 10 else "")
+        raise ServiceError("INCOMPLETE_RESPONSE", f"{len(missing)} of {n} chunks never arrived (seq {shown})")
+    rows = [row for seq in range(n) for row in chunks[seq]]
+    if len(rows) != count:
+        raise ServiceError(
+            "INCOMPLETE_RESPONSE", f"the chunks hold {len(rows)} candles, the service counted {count}"
+        )
+    if any(not isinstance(r, list) or len(r) != 6 for r in rows):
+        raise ServiceError("BAD_RESPONSE", "a candle row is not [timestamp, open, high, low, close, volume]")
+    if any(a[0] >= b[0] for a, b in itertools.pairwise(rows)):
+        raise ServiceError("BAD_RESPONSE", "the candles are not in strictly ascending timestamp order")
+    return rows

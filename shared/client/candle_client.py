@@ -1,0 +1,145 @@
+"""``CandleClient``: candles from the service, over Web PubSub (historical) and HTTP (latest).
+
+``historical()`` negotiates (``GET {base}/api/negotiate`` with the function key), connects with the
+official ``azure-messaging-webpubsubclient`` whose credential negotiates again on every (re)connect,
+sends ``request_historical`` and waits for the whole answer (``HistoricalAssembly``) or the timeout.
+One call, one connection. The client is synchronous (the SDK runs its socket in a thread); from
+async code call it through ``asyncio.to_thread``. The same client works against Azure and against
+``cbdata serve``: only ``base_url`` and the key differ.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from shared.client.assembly import HistoricalAssembly, ProgressHook, message_of
+from shared.client.errors import ServiceError, ServiceTimeoutError
+from shared.client.frames import to_dataframe
+from shared.client.http import get_json
+
+Time = int | str | datetime  # epoch ms, ISO-8601 (UTC when no offset), or a datetime (naive = UTC)
+
+
+def epoch_ms(value: Time) -> int | str:
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return int(moment.timestamp() * 1000)
+    return value
+
+
+class CandleClient:
+    def __init__(self, base_url: str, function_key: str, *, timeout: float = 120.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._key = function_key
+        self.timeout = timeout
+
+    def __repr__(self) -> str:  # never the key
+        return f"CandleClient({self.base_url!r})"
+
+    # -- HTTP ----------------------------------------------------------------------------------
+    def negotiate(self) -> str:
+        """A fresh client access URL (``wss://...?access_token=...``) for Web PubSub."""
+        body = get_json(self.base_url, "/api/negotiate", self._key, min(self.timeout, 30.0))
+        url = body.get("url") if isinstance(body, dict) else None
+        if not isinstance(url, str):
+            raise ServiceError("BAD_RESPONSE", "negotiate answered without a url")
+        return url
+
+    def latest(self, exchange: str | None, symbol: str, timeframe: str) -> int | None:
+        """The open time (epoch ms) of the newest stored candle of the series, or ``None``."""
+        params = {"symbol": symbol, "timeframe": timeframe} | ({"exchange": exchange} if exchange else {})
+        body = get_json(self.base_url, "/api/ohlcv/latest", self._key, self.timeout, params)
+        ts = body.get("timestamp") if isinstance(body, dict) else None
+        return ts if isinstance(ts, int) else None
+
+    # -- Web PubSub ----------------------------------------------------------------------------
+    def historical(
+        self,
+        exchange: str | None,
+        symbol: str,
+        timeframe: str,
+        start: Time,
+        end: Time,
+        *,
+        request_id: str | None = None,
+        on_progress: ProgressHook | None = None,
+    ) -> list[list[Any]]:
+        """Every candle of ``[start, end)`` as rows ``[timestamp_ms, open, high, low, close, volume]``,
+        exactly as the service sent them. ``on_progress(done, total)`` sees the progress messages."""
+        request = {"request_id": request_id or uuid.uuid4().hex, "symbol": symbol, "timeframe": timeframe,
+                   "start": epoch_ms(start), "end": epoch_ms(end)}  # fmt: skip
+        if exchange:
+            request["exchange"] = exchange
+        assembly = HistoricalAssembly(str(request["request_id"]), on_progress)
+        self._exchange(request, assembly)
+        return assembly.rows()
+
+    def historical_df(self, exchange: str | None, symbol: str, timeframe: str, start: Time, end: Time,
+                      **kwargs: Any) -> Any:  # fmt: skip
+        """``historical()`` as a pandas DataFrame: UTC ``DatetimeIndex`` named ``timestamp``, float
+        columns open, high, low, close, volume (needs pandas: the ``pandas`` extra)."""
+        return to_dataframe(self.historical(exchange, symbol, timeframe, start, end, **kwargs))
+
+    def _exchange(self, request: dict[str, Any], assembly: HistoricalAssembly) -> None:
+        try:
+            from azure.messaging.webpubsubclient import WebPubSubClient, WebPubSubClientCredential
+            from azure.messaging.webpubsubclient.models import CallbackType, WebPubSubDataType
+        except ImportError as exc:
+            raise ImportError("historical() needs pip install azure-messaging-webpubsubclient "
+                              "(the 'client' extra)") from exc  # fmt: skip
+        deadline = time.monotonic() + self.timeout
+        done = threading.Event()
+
+        def on_message(args: Any) -> None:
+            message = message_of(args.data)
+            if message is not None and assembly.feed(message):
+                done.set()
+
+        def on_stopped(*_: Any) -> None:
+            assembly.fail(ServiceError("CONNECTION_LOST", "the Web PubSub connection closed for good"))
+            done.set()
+
+        client = WebPubSubClient(
+            WebPubSubClientCredential(self.negotiate),  # called again on every reconnect
+            start_timeout=self.timeout,
+            ack_timeout=min(self.timeout, 30.0),
+        )
+        client.subscribe(CallbackType.SERVER_MESSAGE, on_message)
+        try:
+            self._open(client)
+            client.subscribe(CallbackType.STOPPED, on_stopped)
+            try:
+                # No service ack: the reply (progress or error_response) acknowledges the request. The
+                # sync client can miss an ack that arrives before it starts waiting, then stall for
+                # ack_timeout and resend the event (a second job); fire-and-forget avoids both.
+                client.send_event("request_historical", request, WebPubSubDataType.JSON, ack=False)
+            except ServiceError:
+                raise
+            except Exception as exc:  # the SDK's SendMessageError and friends
+                if not assembly.finished:  # an error_response may already explain the refusal
+                    raise ServiceError(
+                        "SEND_FAILED", f"request_historical was not accepted ({type(exc).__name__})"
+                    ) from None
+            if not done.wait(max(0.0, deadline - time.monotonic())):
+                raise ServiceTimeoutError(
+                    f"no complete answer within {self.timeout:g} s; raise timeout= for long ranges"
+                )
+        finally:
+            client.close()
+
+    def _open(self, client: Any) -> None:
+        try:
+            client.open()
+        except ServiceError:  # negotiate failed (wrong key, service down): the service's own code
+            raise
+        except Exception as exc:
+            cause = exc.__cause__ or exc.__context__
+            if isinstance(cause, ServiceError):
+                raise cause from None
+            raise ServiceError(
+                "UNREACHABLE", f"cannot connect to Web PubSub ({type(exc).__name__})"
+            ) from None

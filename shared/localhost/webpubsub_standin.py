@@ -1,0 +1,213 @@
+"""A local stand-in for Azure Web PubSub: the client WebSocket endpoint and the REST ``:send`` API.
+
+    standin = WebPubSubStandIn(access_key, dispatch)   # dispatch(UserEventCall) -> reply dict | None
+    standin.routes(app)                                 # an aiohttp Application served on the local host
+    ...
+    await standin.close()                               # every socket closed, every task ended
+
+``GET /client/hubs/{hub}`` upgrades to a WebSocket speaking ``json.webpubsub.azure.v1`` or
+``json.reliable.webpubsub.azure.v1`` after checking ``?access_token=`` (``tokens.verify_client_token``:
+401 before the upgrade when it is missing, signed with another key, expired or for another hub). The
+client first gets ``{"type":"system","event":"connected",...}`` (plus ``reconnectionToken`` when
+reliable). ``POST /api/hubs/{hub}/connections/{id}/:send`` (202; 404 for an unknown connection) delivers
+the body to that socket as one server message, ``HEAD`` on the connection answers 200 or 404; both check
+the SDK's bearer token (``tokens.verify_service_token``), else 401.
+
+Choices where the real service differs or is not documented:
+- A client ``event`` is passed to ``dispatch`` and its ``ackId`` answered after dispatch returned: success,
+  or ``success: false`` with error ``InternalServerError`` when dispatch raised. The real service drops
+  the connection when the app fails a user event; the stand-in keeps it (and logs) so a bug is reported
+  to the caller instead of turning into a reconnect loop. A repeated ``ackId`` is answered ``Duplicate``
+  without dispatching, as the service's idempotent send does. An event that is not valid (no name,
+  bad dataType/data) is answered ``success: false`` with ``BadRequest``.
+- Frames that are not JSON, not a known ``type``, or binary frames are ignored with a warning (the real
+  service's handling of them is not documented).
+- Inbound frames over 1 MB (the service's limit) close the socket with 1009 and a reason; aiohttp itself
+  refuses frames over twice that, with 1009 and no reason.
+- Group operations are refused (``Forbidden``): tokens minted here have no roles.
+- Reliable connections that drop without a close frame can be recovered for 30 s (``standin_connection``);
+  a recovery that cannot be honoured is closed with 1008. ``close`` also uses 1008, which stops the
+  official client's recovery attempts. Acks are sent 20 ms late on purpose (``standin_events``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from urllib.parse import unquote
+
+from aiohttp import WSMsgType, web
+
+from shared.localhost import standin_protocol as wire
+from shared.localhost.standin_connection import RECOVERY_SECONDS, Connection
+from shared.localhost.standin_events import Dispatch, UserEventCall, handle_event, receive
+from shared.localhost.standin_protocol import ClientFrame
+from shared.localhost.tokens import TokenRejected, verify_client_token, verify_service_token
+
+log = logging.getLogger(__name__)
+MAX_MESSAGE_BYTES = 1_048_576
+
+
+class WebPubSubStandIn:
+    def __init__(self, access_key: str, dispatch: Dispatch) -> None:
+        self._access_key = access_key
+        self._dispatch = dispatch
+        self._connections: dict[str, Connection] = {}
+        self._closing = False
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def routes(self, app: web.Application) -> None:
+        app.router.add_get("/client/hubs/{hub}", self._client)
+        app.router.add_post("/api/hubs/{hub}/connections/{connection_id}/:send", self._send)
+        app.router.add_route("HEAD", "/api/hubs/{hub}/connections/{connection_id}", self._exists)
+
+    def connection_ids(self, hub: str | None = None) -> list[str]:
+        return [c for c, conn in self._connections.items() if hub is None or conn.hub.lower() == hub.lower()]
+
+    async def close(self) -> None:
+        """Close every socket and end their tasks: a ``disconnected`` message, then close code 1008, which
+        stops the official client's 30 s recovery attempts (it reconnects afresh if it is set to)."""
+        self._closing = True
+        connections, self._connections = list(self._connections.values()), {}
+        for connection in connections:
+            if connection.ws is not None and not connection.ws.closed:
+                try:
+                    await connection.send_frame(wire.disconnected("the service is shutting down"))
+                except ConnectionError:
+                    pass
+            await connection.close(1008, "the service is shutting down")
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    # -- REST API for the app ------------------------------------------------------------------
+    def _find(self, request: web.Request) -> Connection | None:
+        try:
+            url = f"{request.scheme}://{request.host}{request.raw_path}"  # as the SDK signed it
+            verify_service_token(request.headers.get("Authorization"), self._access_key, url)
+        except TokenRejected as exc:
+            raise web.HTTPUnauthorized(text=str(exc)) from None
+        hub, connection_id = request.match_info["hub"], request.match_info["connection_id"]
+        connection = self._connections.get(connection_id)
+        return connection if connection is not None and connection.hub.lower() == hub.lower() else None
+
+    async def _exists(self, request: web.Request) -> web.Response:
+        return web.Response(status=200 if self._find(request) is not None else 404)
+
+    async def _send(self, request: web.Request) -> web.Response:
+        connection = self._find(request)
+        if connection is None:
+            return web.json_response({"code": "ConnectionNotFound"}, status=404)
+        body = await request.read()
+        if len(body) > MAX_MESSAGE_BYTES:
+            return web.json_response({"code": "MessageTooLarge"}, status=413)
+        try:
+            payload = wire.payload_from_body(body, request.headers.get("Content-Type", ""))
+            await connection.send_payload(payload)
+        except wire.InvalidPayload as exc:
+            return web.json_response({"code": "InvalidPayload", "message": str(exc)}, status=400)
+        except ConnectionError:
+            return web.json_response({"code": "ConnectionNotFound"}, status=404)
+        return web.Response(status=202)
+
+    # -- the client WebSocket ------------------------------------------------------------------
+    async def _client(self, request: web.Request) -> web.StreamResponse:
+        hub = request.match_info["hub"]
+        try:
+            claims = verify_client_token(request.query.get("access_token"), self._access_key, hub)
+        except TokenRejected as exc:
+            raise web.HTTPUnauthorized(text=str(exc)) from None
+        if self._closing:
+            raise web.HTTPServiceUnavailable(text="the service is shutting down")
+        ws = web.WebSocketResponse(protocols=wire.SUBPROTOCOLS, max_msg_size=2 * MAX_MESSAGE_BYTES)
+        if not ws.can_prepare(request).ok:
+            raise web.HTTPBadRequest(text="a WebSocket upgrade is expected")
+        await ws.prepare(request)
+        if ws.ws_protocol not in wire.SUBPROTOCOLS:
+            await ws.close(
+                code=1002, message=b"use json.webpubsub.azure.v1 or json.reliable.webpubsub.azure.v1"
+            )
+            return ws
+        connection = self._resume(request, ws, hub)
+        if connection is None:
+            if "awps_connection_id" in request.query:
+                await ws.close(code=1008, message=b"the connection cannot be recovered")
+                return ws
+            connection = self._open(ws, hub, claims.user_id)
+        await connection.send_frame(
+            wire.connected(connection.connection_id, connection.user_id, connection.reconnection_token)
+        )
+        await connection.resend_unacked()
+        await self._read(connection, ws)
+        return ws
+
+    def _open(self, ws: web.WebSocketResponse, hub: str, user_id: str | None) -> Connection:
+        reliable = ws.ws_protocol == wire.RELIABLE
+        token = secrets.token_urlsafe(24) if reliable else None
+        connection = Connection(secrets.token_urlsafe(16), hub, user_id, reliable, token, self._handle_event)
+        connection.ws = ws
+        self._connections[connection.connection_id] = connection
+        log.info("web pubsub stand-in: client %s connected to hub %s", connection.connection_id, hub)
+        return connection
+
+    def _resume(self, request: web.Request, ws: web.WebSocketResponse, hub: str) -> Connection | None:
+        connection = self._connections.get(unquote(request.query.get("awps_connection_id", "")))
+        token = request.query.get("awps_reconnection_token", "")
+        if connection is None or connection.ws is not None or connection.reconnection_token is None:
+            return None
+        if connection.hub.lower() != hub.lower() or not secrets.compare_digest(
+            token, connection.reconnection_token
+        ):
+            return None
+        if connection.expiry is not None:
+            connection.expiry.cancel()
+        connection.ws = ws
+        log.info("web pubsub stand-in: client %s recovered", connection.connection_id)
+        return connection
+
+    async def _read(self, connection: Connection, ws: web.WebSocketResponse) -> None:
+        client_closed = False
+        async for message in ws:
+            if message.type is WSMsgType.TEXT:
+                if (
+                    len(message.data) > MAX_MESSAGE_BYTES // 4
+                    and len(message.data.encode()) > MAX_MESSAGE_BYTES
+                ):
+                    await ws.close(code=1009, message=b"a message must not exceed 1048576 bytes")
+                    break
+                await receive(connection, message.data)
+            elif message.type is WSMsgType.BINARY:
+                log.warning(
+                    "connection %s: binary frame ignored (JSON subprotocol)", connection.connection_id
+                )
+            elif message.type is WSMsgType.CLOSE:
+                client_closed = True
+        if ws.close_code == 1009:
+            log.warning("connection %s: closed, a message exceeded 1 MB", connection.connection_id)
+        await self._ended(connection, ws, client_closed)
+
+    async def _ended(self, connection: Connection, ws: web.WebSocketResponse, client_closed: bool) -> None:
+        if connection.ws is not ws:  # already replaced by a recovery, or closed by ``close``
+            return
+        connection.ws = None
+        if connection.reliable and not client_closed and not self._closing:
+            loop = asyncio.get_running_loop()
+            connection.expiry = loop.call_later(RECOVERY_SECONDS, self._expire, connection)
+            return
+        await self._drop(connection)
+
+    def _expire(self, connection: Connection) -> None:
+        if connection.ws is None and self._connections.get(connection.connection_id) is connection:
+            task = asyncio.create_task(self._drop(connection))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _drop(self, connection: Connection) -> None:
+        self._connections.pop(connection.connection_id, None)
+        await connection.close(1000, "")
+        log.info("web pubsub stand-in: client %s disconnected", connection.connection_id)
+
+    async def _handle_event(self, connection: Connection, frame: ClientFrame) -> None:
+        await handle_event(self._dispatch, connection, frame)
+
+
+__all__ = ["Dispatch", "UserEventCall", "WebPubSubStandIn"]

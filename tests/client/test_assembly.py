@@ -1,0 +1,177 @@
+"""Reassembling a historical answer: any order, repeats dropped, completeness checked."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from shared.client import HistoricalAssembly, ServiceError, ServiceTimeoutError, message_of
+from shared.errors import DataServiceError
+
+RID = "q-1"
+
+
+def _rows(n: int, first: int = 1_704_067_200_000) -> list[list]:
+    return [[first + i * 60_000, 1.0 + i, 2.0 + i, 0.5 + i, 1.5 + i, 10.0 * i] for i in range(n)]
+
+
+def _answer(rows: list[list], per_chunk: int, rid: str | None = RID) -> tuple[list[dict], dict]:
+    chunks = [rows[i : i + per_chunk] for i in range(0, len(rows), per_chunk)]
+    messages = [
+        {"type": "historical_data_chunk", "request_id": rid, "seq": s, "data": c}
+        for s, c in enumerate(chunks)
+    ]
+    complete = {
+        "type": "historical_data_complete",
+        "request_id": rid,
+        "exchange": "binance",
+        "symbol": "BTC/USDT",
+        "timeframe": "1m",
+        "start": 0,
+        "end": 1,
+        "count": len(rows),
+        "chunks": len(chunks),
+    }
+    return messages, complete
+
+
+@given(
+    n=st.integers(0, 60),
+    per_chunk=st.integers(1, 7),
+    data=st.data(),
+)
+def test_chunks_in_any_order_with_repeats_give_the_rows(n, per_chunk, data):
+    rows = _rows(n)
+    chunks, complete = _answer(rows, per_chunk)
+    repeats = data.draw(st.lists(st.sampled_from(chunks), max_size=5)) if chunks else []
+    noise = [
+        {"type": "historical_data_progress", "request_id": RID, "done": 1, "total": 2},
+        {"type": "historical_data_chunk", "request_id": "other", "seq": 0, "data": [[1, 1, 1, 1, 1, 1]]},
+    ]
+    shuffled = data.draw(st.permutations(chunks + repeats + noise))
+    assembly = HistoricalAssembly(RID)
+    assert not any(assembly.feed(m) for m in shuffled)
+    assert assembly.feed(complete) is True
+    assert assembly.rows() == rows
+
+
+def test_a_repeat_replaces_the_copy_held():
+    rows = _rows(4)
+    chunks, complete = _answer(rows, 2)
+    assembly = HistoricalAssembly(RID)
+    assembly.feed({**chunks[1], "data": [[0, 0, 0, 0, 0, 0]]})
+    for m in [*chunks, complete]:
+        assembly.feed(m)
+    assert assembly.rows() == rows
+
+
+def test_a_missing_chunk_is_an_error():
+    chunks, complete = _answer(_rows(10), 3)
+    assembly = HistoricalAssembly(RID)
+    for m in [chunks[0], chunks[2], chunks[3], complete]:
+        assembly.feed(m)
+    with pytest.raises(ServiceError) as caught:
+        assembly.rows()
+    assert (
+        caught.value.code == "INCOMPLETE_RESPONSE"
+        and "1 of 4 chunks never arrived (seq 1)" in caught.value.message
+    )
+
+
+def test_a_count_mismatch_is_an_error():
+    chunks, complete = _answer(_rows(10), 3)
+    assembly = HistoricalAssembly(RID)
+    for m in [*chunks, {**complete, "count": 11}]:
+        assembly.feed(m)
+    with pytest.raises(ServiceError, match="the chunks hold 10 candles, the service counted 11") as caught:
+        assembly.rows()
+    assert caught.value.code == "INCOMPLETE_RESPONSE"
+
+
+def test_rows_out_of_order_are_an_error():
+    rows = _rows(4)
+    chunks, complete = _answer([rows[1], rows[0], *rows[2:]], 2)
+    assembly = HistoricalAssembly(RID)
+    for m in [*chunks, complete]:
+        assembly.feed(m)
+    with pytest.raises(ServiceError) as caught:
+        assembly.rows()
+    assert caught.value.code == "BAD_RESPONSE"
+
+
+def test_an_empty_range_completes_with_no_rows():
+    assembly = HistoricalAssembly(RID)
+    assert assembly.feed(_answer([], 5)[1])
+    assert assembly.rows() == []
+
+
+@pytest.mark.parametrize("rid", [RID, None])
+def test_an_error_response_raises_the_service_code(rid):
+    chunks, _ = _answer(_rows(3), 2)
+    assembly = HistoricalAssembly(RID)
+    assembly.feed(chunks[0])
+    assert assembly.feed(
+        {
+            "type": "error_response",
+            "request_id": rid,
+            "code": "COIN_NOT_AVAILABLE",
+            "message": "'DOGE/USDT' is not listed on binance",
+        }
+    )
+    with pytest.raises(ServiceError) as caught:
+        assembly.rows()
+    err = caught.value
+    assert isinstance(err, DataServiceError)
+    assert err.code == "COIN_NOT_AVAILABLE" and err.message == "'DOGE/USDT' is not listed on binance"
+    assert str(err) == "COIN_NOT_AVAILABLE: 'DOGE/USDT' is not listed on binance"
+    assert pickle.loads(pickle.dumps(err)).code == "COIN_NOT_AVAILABLE"
+
+
+def test_an_error_for_another_request_is_ignored():
+    assembly = HistoricalAssembly(RID)
+    assert not assembly.feed({"type": "error_response", "request_id": "other", "code": "X", "message": "y"})
+    assert not assembly.finished
+
+
+def test_the_first_final_message_wins():
+    chunks, complete = _answer(_rows(2), 5)
+    assembly = HistoricalAssembly(RID)
+    for m in [*chunks, complete]:
+        assembly.feed(m)
+    assembly.feed({"type": "error_response", "request_id": RID, "code": "EXCHANGE_ERROR", "message": "late"})
+    assembly.fail(ServiceError("CONNECTION_LOST", "closed"))
+    assert assembly.rows() == _rows(2)
+
+
+def test_an_answer_that_never_completed():
+    assembly = HistoricalAssembly(RID)
+    with pytest.raises(ServiceError) as caught:
+        assembly.rows()
+    assert caught.value.code == "INCOMPLETE_RESPONSE"
+    assembly.fail(ServiceError("CONNECTION_LOST", "closed"))
+    with pytest.raises(ServiceError, match="CONNECTION_LOST"):
+        assembly.rows()
+
+
+def test_progress_reaches_the_hook():
+    seen = []
+    assembly = HistoricalAssembly(RID, on_progress=lambda done, total: seen.append((done, total)))
+    assembly.feed({"type": "historical_data_progress", "request_id": RID, "done": 0, "total": 100})
+    assembly.feed({"type": "historical_data_progress", "request_id": RID, "done": 40, "total": 100})
+    assert seen == [(0, 100), (40, 100)]
+
+
+def test_message_payloads_as_the_sdk_hands_them():
+    assert message_of({"type": "x"}) == {"type": "x"}
+    assert message_of('{"type": "x"}') == {"type": "x"}
+    assert message_of(b'{"type": "x"}') == {"type": "x"}
+    assert message_of("not json") is None and message_of([1]) is None
+
+
+def test_the_timeout_error_is_both_kinds():
+    err = ServiceTimeoutError("no complete answer within 5 s")
+    assert isinstance(err, TimeoutError) and isinstance(err, ServiceError) and err.code == "TIMEOUT"
+    assert pickle.loads(pickle.dumps(err)).code == "TIMEOUT"

@@ -1,0 +1,78 @@
+"""``cbdata serve`` end to end: negotiate over HTTP, the official Web PubSub client, gap filling from
+the emulator, the same range over plain HTTP, keys, the timer, and a clean shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from shared.client import CandleClient, ServiceError
+from tests.e2e.conftest import FUNCTION_KEY, MASTER_KEY
+
+MIN = 60_000
+
+
+def http_get(url: str, key: str | None = None) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, headers={"x-functions-key": key} if key else {})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
+
+
+def past_range(emu, minutes: int, ends_minutes_ago: int = 90) -> tuple[int, int]:
+    now = emu.clock.now_ms
+    end = now - now % MIN - ends_minutes_ago * MIN
+    return end - minutes * MIN, end
+
+
+async def test_web_pubsub_and_http_serve_exactly_the_exchanges_candles(server, live_emulator):
+    start, end = past_range(live_emulator, 2_500)
+    truth = live_emulator.ground_truth("binance", "BTC/USDT", "1m", start, end)
+    client = CandleClient(server.url, FUNCTION_KEY, timeout=60)
+    rows = await asyncio.to_thread(client.historical, "binance", "BTC/USDT", "1m", start, end)
+    assert rows == truth
+    assert live_emulator.request_count("binance", "ohlcv") >= 3  # it had to fill the gap
+    status, body = await asyncio.to_thread(
+        http_get,
+        f"{server.url}/api/ohlcv?exchange=binance&symbol=BTC/USDT&timeframe=1m&start={start}&end={end}",
+        FUNCTION_KEY,
+    )
+    assert status == 200 and json.loads(body)["data"] == truth
+    frame = await asyncio.to_thread(client.historical_df, "binance", "BTC/USDT", "1m", start, end)
+    assert len(frame) == len(truth) and str(frame.index.tz) == "UTC"
+    assert frame["close"].tolist() == [r[4] for r in truth]
+    assert [int(t.value // 1_000_000) for t in frame.index] == [r[0] for r in truth]
+
+
+async def test_keys_errors_timer_and_shutdown(server, live_emulator):
+    status, body = await asyncio.to_thread(http_get, f"{server.url}/api/catalog")
+    assert status == 401
+    assert (await asyncio.to_thread(http_get, f"{server.url}/api/targets", FUNCTION_KEY))[
+        0
+    ] == 401  # admin route
+    client = CandleClient(server.url, FUNCTION_KEY, timeout=60)
+    start, end = past_range(live_emulator, 60)
+    with pytest.raises(ServiceError) as err:
+        await asyncio.to_thread(client.historical, "binance", "NOPE/USDT", "1m", start, end)
+    assert err.value.code == "COIN_NOT_AVAILABLE"
+    deadline = time.monotonic() + 40
+    state = None
+    while time.monotonic() < deadline:
+        status, body = await asyncio.to_thread(http_get, f"{server.url}/api/targets", MASTER_KEY)
+        state = json.loads(body)["targets"][0]
+        if state.get("last_status") == "ok":
+            break
+        await asyncio.sleep(0.5)
+    assert state is not None and state["last_status"] == "ok" and state["candles_added"] > 0, server.log()
+    assert server.stop(signal.SIGINT) == 0
+    log = server.log()
+    for leak in ("Unclosed", "Task was destroyed", "Traceback"):
+        assert leak not in log, log

@@ -1,0 +1,130 @@
+"""Every HTTP function of function_app through the local host: routes, methods, auth levels, keys,
+the request it gets and the response it gives, and negotiate's token for the stand-in."""
+
+from __future__ import annotations
+
+import json
+
+import jwt
+import pytest
+
+from shared.localhost.tokens import verify_client_token
+from tests.fetch.helpers import MIN, NOW_SLOT
+from tests.localhost.conftest import FUNCTION_KEY, MASTER_KEY
+
+ROUTES = [  # (method, path, auth level)
+    ("GET", "/api/health", "ANONYMOUS"),
+    ("GET", "/api/ohlcv", "FUNCTION"),
+    ("GET", "/api/ohlcv/latest", "FUNCTION"),
+    ("GET", "/api/catalog", "FUNCTION"),
+    ("GET", "/api/negotiate", "FUNCTION"),
+    ("POST", "/api/negotiate", "FUNCTION"),
+    ("GET", "/api/targets", "ADMIN"),
+    ("PUT", "/api/targets", "ADMIN"),
+    ("DELETE", "/api/targets", "ADMIN"),
+]
+
+
+async def test_auth_levels_of_every_route(local_host, http):
+    for method, path, level in ROUTES:
+        url = local_host.url + path
+        async with http.request(method, url) as response:
+            if level == "ANONYMOUS":
+                assert response.status == 200, path
+            else:
+                assert response.status == 401, path
+                body = await response.json()
+                assert body["error"]["code"] == "UNAUTHORIZED"
+        for key, allowed in (
+            ("wrong", False),
+            (FUNCTION_KEY, level != "ADMIN"),
+            (MASTER_KEY, True),
+        ):
+            async with http.request(method, url, headers={"x-functions-key": key}) as response:
+                assert (response.status != 401) == (allowed or level == "ANONYMOUS"), (path, key)
+            async with http.request(method, url, params={"code": key}) as response:
+                assert (response.status != 401) == (allowed or level == "ANONYMOUS"), (path, key)
+
+
+async def test_unknown_route_and_wrong_method(local_host, http):
+    async with http.get(local_host.url + "/api/nothing", params={"code": MASTER_KEY}) as response:
+        assert response.status == 404
+    async with http.post(local_host.url + "/api/ohlcv", params={"code": MASTER_KEY}) as response:
+        assert response.status == 405
+
+
+async def test_ohlcv_json_and_csv_equal_the_exchange(local_host, http, exchange_emulator):
+    start, end = NOW_SLOT - 600 * MIN, NOW_SLOT - 100 * MIN
+    truth = exchange_emulator.ground_truth("binance", "BTC/USDT", "1m", start, end)
+    params = {
+        "exchange": "binance",
+        "symbol": "BTC/USDT",
+        "timeframe": "1m",
+        "start": str(start),
+        "end": str(end),
+    }
+    headers = {"x-functions-key": FUNCTION_KEY}
+    async with http.get(local_host.url + "/api/ohlcv", params=params, headers=headers) as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"].startswith("application/json")
+        body = await response.json()
+    assert body["data"] == truth
+    async with http.get(
+        local_host.url + "/api/ohlcv", params={**params, "format": "csv"}, headers=headers
+    ) as r:
+        assert r.status == 200 and r.headers["Content-Type"].startswith("text/csv")
+        lines = (await r.text()).strip().splitlines()
+    assert len(lines) == len(truth) + 1
+    series = {"exchange": "binance", "symbol": "BTC/USDT", "timeframe": "1m"}
+    async with http.get(local_host.url + "/api/ohlcv/latest", params=series, headers=headers) as response:
+        assert response.status == 200
+        assert (await response.json())["timestamp"] == truth[-1][0]
+    async with http.get(local_host.url + "/api/catalog", headers=headers) as response:
+        catalog = await response.json()
+    assert [(s["symbol"], s["count"]) for s in catalog["series"]] == [("BTC/USDT", len(truth))]
+
+
+async def test_errors_keep_their_status_and_code(local_host, http):
+    params = {"exchange": "binance", "symbol": "NOPE/USDT", "timeframe": "1m", "start": "0", "end": "60000"}
+    async with http.get(local_host.url + "/api/ohlcv", params={**params, "code": FUNCTION_KEY}) as response:
+        assert 400 <= response.status < 500
+        assert (await response.json())["error"]["code"] in {"COIN_NOT_AVAILABLE", "INVALID_REQUEST"}
+
+
+async def test_targets_round_trip_with_the_master_key(local_host, http):
+    url, headers = local_host.url + "/api/targets", {"x-functions-key": MASTER_KEY}
+    target = {"exchange": "binance", "symbol": "BTC/USDT", "timeframe": "1h"}
+    async with http.put(url, json=target, headers=headers) as response:
+        assert response.status in (200, 201), await response.text()
+    async with http.get(url, headers=headers) as response:
+        listed = json.dumps(await response.json())
+    assert "BTC/USDT" in listed
+    async with http.delete(url, json=target, headers=headers) as response:
+        assert response.status in (200, 204), await response.text()
+    async with http.get(url, headers=headers) as response:
+        assert "BTC/USDT" not in json.dumps(await response.json())
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+async def test_negotiate_gives_a_token_the_stand_in_accepts(local_host, http, method):
+    async with http.request(method, local_host.url + "/api/negotiate", params={"code": FUNCTION_KEY}) as r:
+        assert r.status == 200
+        access = await r.json()
+    assert set(access) == {"baseUrl", "url", "accessToken"}
+    assert access["baseUrl"] == local_host.url.replace("http", "ws", 1) + "/client/hubs/marketdata"
+    assert access["url"] == f"{access['baseUrl']}?access_token={access['accessToken']}"
+    key = local_host.standin._access_key
+    claims = verify_client_token(access["accessToken"], key, "marketdata")
+    assert claims.user_id is None
+    with pytest.raises(jwt.InvalidSignatureError):
+        jwt.decode(
+            access["accessToken"],
+            "another-key-of-at-least-thirty-two-bytes",
+            algorithms=["HS256"],
+            options={"verify_aud": False},
+        )
+    async with http.ws_connect(access["url"], protocols=["json.webpubsub.azure.v1"]) as ws:
+        connected = await ws.receive_json()
+    assert connected["type"] == "system" and connected["event"] == "connected"
+    async with http.get(access["baseUrl"].replace("ws", "http", 1) + "?access_token=forged") as response:
+        assert response.status == 401
