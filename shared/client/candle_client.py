@@ -3,13 +3,14 @@
 ``historical()`` negotiates (``GET {base}/api/negotiate`` with the function key), connects with the
 official ``azure-messaging-webpubsubclient`` whose credential negotiates again on every (re)connect,
 sends ``request_historical`` and waits for the whole answer (``HistoricalAssembly``) or the timeout.
-One call, one connection. The client is synchronous (the SDK runs its socket in a thread); from
-async code call it through ``asyncio.to_thread``. The same client works against Azure and against
-``cbdata serve``: only ``base_url`` and the key differ.
+One call, one connection. The client is synchronous (the SDK's asyncio client runs in a private
+thread); from async code call it through ``asyncio.to_thread``. The same client works against
+Azure and against ``cbdata serve``: only ``base_url`` and the key differ.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 import uuid
@@ -75,6 +76,7 @@ class CandleClient:
         if exchange:
             request["exchange"] = exchange
         assembly = HistoricalAssembly(str(request["request_id"]), on_progress)
+        self._deadline = time.monotonic() + self.timeout
         self._exchange(request, assembly)
         return assembly.rows()
 
@@ -85,38 +87,58 @@ class CandleClient:
         return to_dataframe(self.historical(exchange, symbol, timeframe, start, end, **kwargs))
 
     def _exchange(self, request: dict[str, Any], assembly: HistoricalAssembly) -> None:
+        """One Web PubSub conversation, on the SDK's asyncio client in a private thread and event loop:
+        callers stay synchronous (also inside a running loop, e.g. Jupyter), and the asyncio client
+        does not have the sync client's races (an ack, or an event frame, held back until close)."""
         try:
-            from azure.messaging.webpubsubclient import WebPubSubClient, WebPubSubClientCredential
-            from azure.messaging.webpubsubclient.models import CallbackType, WebPubSubDataType
+            from azure.messaging.webpubsubclient.aio import WebPubSubClient  # noqa: F401
         except ImportError as exc:
             raise ImportError("historical() needs pip install azure-messaging-webpubsubclient "
                               "(the 'client' extra)") from exc  # fmt: skip
-        deadline = time.monotonic() + self.timeout
-        done = threading.Event()
+        outcome: list[BaseException] = []
 
-        def on_message(args: Any) -> None:
+        def run() -> None:
+            try:
+                asyncio.run(self._exchange_async(request, assembly))
+            except BaseException as exc:  # handed to the calling thread
+                outcome.append(exc)
+
+        worker = threading.Thread(target=run, name="candle-client", daemon=True)
+        worker.start()
+        worker.join()
+        if outcome:
+            raise outcome[0]
+
+    async def _exchange_async(self, request: dict[str, Any], assembly: HistoricalAssembly) -> None:
+        from azure.messaging.webpubsubclient.aio import WebPubSubClient, WebPubSubClientCredential
+        from azure.messaging.webpubsubclient.models import CallbackType, WebPubSubDataType
+
+        done = asyncio.Event()
+
+        async def on_message(args: Any) -> None:
             message = message_of(args.data)
             if message is not None and assembly.feed(message):
                 done.set()
 
-        def on_stopped(*_: Any) -> None:
+        async def on_stopped(*_: Any) -> None:
             assembly.fail(ServiceError("CONNECTION_LOST", "the Web PubSub connection closed for good"))
             done.set()
 
+        async def negotiate() -> str:  # called again on every reconnect
+            return await asyncio.to_thread(self.negotiate)
+
         client = WebPubSubClient(
-            WebPubSubClientCredential(self.negotiate),  # called again on every reconnect
+            WebPubSubClientCredential(negotiate),
             start_timeout=self.timeout,
             ack_timeout=min(self.timeout, 30.0),
+            message_retry_total=0,  # a resent event would start a second job
         )
-        client.subscribe(CallbackType.SERVER_MESSAGE, on_message)
+        await client.subscribe(CallbackType.SERVER_MESSAGE, on_message)
         try:
-            self._open(client)
-            client.subscribe(CallbackType.STOPPED, on_stopped)
+            await self._open(client)
+            await client.subscribe(CallbackType.STOPPED, on_stopped)
             try:
-                # No service ack: the reply (progress or error_response) acknowledges the request. The
-                # sync client can miss an ack that arrives before it starts waiting, then stall for
-                # ack_timeout and resend the event (a second job); fire-and-forget avoids both.
-                client.send_event("request_historical", request, WebPubSubDataType.JSON, ack=False)
+                await client.send_event("request_historical", request, WebPubSubDataType.JSON)
             except ServiceError:
                 raise
             except Exception as exc:  # the SDK's SendMessageError and friends
@@ -124,16 +146,18 @@ class CandleClient:
                     raise ServiceError(
                         "SEND_FAILED", f"request_historical was not accepted ({type(exc).__name__})"
                     ) from None
-            if not done.wait(max(0.0, deadline - time.monotonic())):
+            try:
+                await asyncio.wait_for(done.wait(), max(0.0, self._deadline - time.monotonic()))
+            except TimeoutError:
                 raise ServiceTimeoutError(
                     f"no complete answer within {self.timeout:g} s; raise timeout= for long ranges"
-                )
+                ) from None
         finally:
-            client.close()
+            await client.close()
 
-    def _open(self, client: Any) -> None:
+    async def _open(self, client: Any) -> None:
         try:
-            client.open()
+            await client.open()
         except ServiceError:  # negotiate failed (wrong key, service down): the service's own code
             raise
         except Exception as exc:

@@ -91,6 +91,7 @@ def server(request, live_emulator, tmp_path) -> Iterator[Server]:
         SYNC_BACKFILL_DAYS="2",
         STORAGE_LOCAL_ROOT_PATH=str(tmp_path / "data"),
         PYTHONUNBUFFERED="1",
+        LOG_LEVEL=os.environ.get("E2E_LOG_LEVEL", "INFO"),
     )
     if request.param == "azure":
         azurite = request.getfixturevalue("azurite")

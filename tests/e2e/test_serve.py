@@ -48,8 +48,11 @@ async def test_web_pubsub_and_http_serve_exactly_the_exchanges_candles(server, l
     assert status == 200 and json.loads(body)["data"] == truth
     frame = await asyncio.to_thread(client.historical_df, "binance", "BTC/USDT", "1m", start, end)
     assert len(frame) == len(truth) and str(frame.index.tz) == "UTC"
-    assert frame["close"].tolist() == [r[4] for r in truth]
-    assert [int(t.value // 1_000_000) for t in frame.index] == [r[0] for r in truth]
+    stamps = frame.index.as_unit("ms").asi8.tolist()
+    assert [[t, *values] for t, values in zip(stamps, frame.values.tolist(), strict=True)] == truth
+    assert (
+        list(frame.columns) == ["open", "high", "low", "close", "volume"] and frame.index.name == "timestamp"
+    )
 
 
 async def test_keys_errors_timer_and_shutdown(server, live_emulator):
@@ -62,7 +65,7 @@ async def test_keys_errors_timer_and_shutdown(server, live_emulator):
     start, end = past_range(live_emulator, 60)
     with pytest.raises(ServiceError) as err:
         await asyncio.to_thread(client.historical, "binance", "NOPE/USDT", "1m", start, end)
-    assert err.value.code == "COIN_NOT_AVAILABLE"
+    assert err.value.code == "COIN_NOT_AVAILABLE", server.log()
     deadline = time.monotonic() + 40
     state = None
     while time.monotonic() < deadline:
