@@ -12,7 +12,7 @@ import azure.functions as func
 from shared import runtime
 from shared.api import http_handlers as http
 from shared.api import targets as targets_api
-from shared.api.azure import params_of, to_response
+from shared.api.azure import answer, params_of, to_response
 from shared.api.health import health as health_check
 from shared.api.negotiate import negotiate as negotiate_handler
 from shared.sync.runner import run_sync
@@ -34,34 +34,29 @@ async def health(req: func.HttpRequest) -> func.HttpResponse:
 
 @app.route(route="ohlcv", methods=["GET"])
 async def ohlcv(req: func.HttpRequest) -> func.HttpResponse:
-    return to_response(await http.get_ohlcv(await runtime.services(), params_of(req)))
+    return await answer(lambda services: http.get_ohlcv(services, params_of(req)))
 
 
 @app.route(route="ohlcv/latest", methods=["GET"])
 async def ohlcv_latest(req: func.HttpRequest) -> func.HttpResponse:
-    return to_response(await http.get_latest(await runtime.services(), params_of(req)))
+    return await answer(lambda services: http.get_latest(services, params_of(req)))
 
 
 @app.route(route="catalog", methods=["GET"])
 async def catalog(req: func.HttpRequest) -> func.HttpResponse:
-    return to_response(await http.get_catalog(await runtime.services()))
+    return await answer(http.get_catalog)
 
 
 @app.route(route="negotiate", methods=["GET", "POST"])
 @app.generic_input_binding(arg_name="connection", type="webPubSubConnection", hub=HUB)
 async def negotiate(req: func.HttpRequest, connection: str) -> func.HttpResponse:
-    return to_response(await negotiate_handler(await runtime.services(), connection, dict(req.headers)))
+    return await answer(lambda services: negotiate_handler(services, connection, dict(req.headers)))
 
 
 @app.route(route="targets", methods=["GET", "PUT", "DELETE"], auth_level=func.AuthLevel.ADMIN)
 async def targets(req: func.HttpRequest) -> func.HttpResponse:
-    services = await runtime.services()
-    if req.method == "GET":
-        return to_response(await targets_api.list_targets(services, services.targets))
-    if req.method == "PUT":
-        return to_response(await targets_api.put_target(services, services.targets, req.get_body()))
-    return to_response(
-        await targets_api.delete_target(services, services.targets, req.get_body(), params_of(req))
+    return await answer(
+        lambda services: targets_api.handle(services, req.method, req.get_body(), params_of(req))
     )
 
 

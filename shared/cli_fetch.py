@@ -21,6 +21,7 @@ from shared.cli_store import iso, opened_services
 from shared.errors import InvalidRequestError
 from shared.fetch.progress import Progress
 from shared.series import SeriesKey
+from shared.timeframes import candle_count
 
 
 def _time(name: str, value: str) -> int:
@@ -81,7 +82,7 @@ async def fetch_command(args: argparse.Namespace) -> int:
         end = max(start, min(end, candles.closed_end(series)))
         header = {"exchange": series.exchange, "symbol": series.symbol, "timeframe": series.timeframe,
                   "start": start, "end": end}  # fmt: skip
-        bar = ProgressBar(series, (end - start) // series.tf_ms, show, sys.stderr)
+        bar = ProgressBar(series, candle_count(start, end, series.tf_ms), show, sys.stderr)
         output = Output(args.output, fmt, header, sys.stdout.buffer)
         written = requests = 0
         try:
@@ -93,7 +94,7 @@ async def fetch_command(args: argparse.Namespace) -> int:
                     await output.writer.write(batch)
                     written += batch.num_rows
                 requests += stream.requests_made
-                bar.next_window((w_end - w_start) // series.tf_ms)
+                bar.next_window(candle_count(w_start, w_end, series.tf_ms))
             await output.commit()
         except BaseException:
             output.discard()

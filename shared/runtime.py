@@ -7,19 +7,21 @@ Importing this module connects nothing; the first call reads the settings (faili
 from __future__ import annotations
 
 import asyncio
+import weakref
 
 from shared.composition import Services
 from shared.logging_config import configure_logging
 from shared.settings import load_settings
 
 _services: Services | None = None
-_lock = asyncio.Lock()
+# an asyncio.Lock belongs to one event loop; tests and the CLI run several loops in one process
+_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
 
 
 async def services() -> Services:
     global _services
     if _services is None:
-        async with _lock:
+        async with _locks.setdefault(asyncio.get_running_loop(), asyncio.Lock()):
             if _services is None:
                 settings = await asyncio.to_thread(load_settings)  # Key Vault is read synchronously
                 configure_logging(settings.log.level)

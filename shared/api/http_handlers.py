@@ -17,9 +17,10 @@ from shared.api.encoding import ohlcv_csv, ohlcv_json, rows_of
 from shared.api.messages import public_error
 from shared.api.requests import parse_current, parse_historical
 from shared.composition import Services
-from shared.errors import DataServiceError, InvalidRequestError, RangeTooLargeError
+from shared.errors import InvalidRequestError, RangeTooLargeError
 from shared.logging_config import log_context
 from shared.series import SeriesKey
+from shared.timeframes import candle_count
 
 log = logging.getLogger(__name__)
 JSON = "application/json"
@@ -41,8 +42,8 @@ def json_result(body: object, status: int = 200) -> HttpResult:
 def error_result(err: BaseException) -> HttpResult:
     """The client-safe answer for any exception (unexpected ones become a generic 500)."""
     code, message, status = public_error(err)
-    if not isinstance(err, DataServiceError):
-        log.error("unexpected error answering an HTTP request", exc_info=err)
+    if code == "INTERNAL_ERROR":  # the client sees a generic message: the details go to the log
+        log.error("error answering an HTTP request", exc_info=err)
     return json_result({"error": {"code": code, "message": message}}, status)
 
 
@@ -96,7 +97,7 @@ def _fields(params: Mapping[str, str]) -> dict[str, str]:
 
 def _check_http_size(services: Services, series: SeriesKey, start: int, end: int) -> None:
     limit = services.settings.http_max_candles
-    candles = (end - start) // series.tf_ms
+    candles = candle_count(start, end, series.tf_ms)
     if candles > limit:
         raise RangeTooLargeError(
             f"the range holds {candles:,} {series.timeframe} candles; HTTP answers at most {limit:,}: "

@@ -4,6 +4,11 @@ The ``webPubSubConnection`` input binding mints the URL; it cannot take the user
 that may be absent (a binding expression on a missing header fails the invocation), so when App
 Service authentication names the caller (``x-ms-client-principal-id``) the token is minted for that
 user with the Web PubSub service SDK from the same connection string instead.
+
+The header is trustworthy only behind App Service authentication, which strips it from incoming
+requests and sets it itself; without it, a caller holding a function key can name any user id. Here a
+user id grants nothing (no groups, no roles; answers go to the connection that asked), so that only
+labels the connection.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 from shared.api.http_handlers import HttpResult, error_result, json_result
 from shared.api.requests import describe
 from shared.composition import Services
-from shared.errors import InvalidRequestError, UnknownExchangeError
+from shared.errors import InvalidRequestError
 from shared.series import SeriesKey
 from shared.sync.targets import TargetStore
 
@@ -65,11 +65,7 @@ def parse_target(services: Services, raw: Mapping[str, Any]) -> SeriesKey:
     series = SeriesKey(
         target.exchange or services.exchanges.default_exchange, target.symbol, target.timeframe
     )
-    allowed = services.exchanges.allowed
-    if series.exchange not in allowed:
-        raise UnknownExchangeError(
-            f"exchange {series.exchange!r} is not enabled here; enabled: {', '.join(allowed)}"
-        )
+    services.exchanges.require_enabled(series.exchange)
     return series
 
 
@@ -106,3 +102,12 @@ async def delete_target(
         message = f"{series} is not a watched target"
         return json_result({"error": {"code": "TARGET_NOT_FOUND", "message": message}}, 404)
     return json_result({"removed": True, "target": _plain(series)})
+
+
+async def handle(services: Services, method: str, body: bytes, params: Mapping[str, str]) -> HttpResult:
+    """``GET|PUT|DELETE /api/targets`` on the process's target store."""
+    if method == "GET":
+        return await list_targets(services, services.targets)
+    if method == "PUT":
+        return await put_target(services, services.targets, body)
+    return await delete_target(services, services.targets, body, params)

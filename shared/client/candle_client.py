@@ -76,8 +76,7 @@ class CandleClient:
         if exchange:
             request["exchange"] = exchange
         assembly = HistoricalAssembly(str(request["request_id"]), on_progress)
-        self._deadline = time.monotonic() + self.timeout
-        self._exchange(request, assembly)
+        self._exchange(request, assembly, time.monotonic() + self.timeout)
         return assembly.rows()
 
     def historical_df(self, exchange: str | None, symbol: str, timeframe: str, start: Time, end: Time,
@@ -86,7 +85,7 @@ class CandleClient:
         columns open, high, low, close, volume (needs pandas: the ``pandas`` extra)."""
         return to_dataframe(self.historical(exchange, symbol, timeframe, start, end, **kwargs))
 
-    def _exchange(self, request: dict[str, Any], assembly: HistoricalAssembly) -> None:
+    def _exchange(self, request: dict[str, Any], assembly: HistoricalAssembly, deadline: float) -> None:
         """One Web PubSub conversation, on the SDK's asyncio client in a private thread and event loop:
         callers stay synchronous (also inside a running loop, e.g. Jupyter), and the asyncio client
         does not have the sync client's races (an ack, or an event frame, held back until close)."""
@@ -99,7 +98,7 @@ class CandleClient:
 
         def run() -> None:
             try:
-                asyncio.run(self._exchange_async(request, assembly))
+                asyncio.run(self._exchange_async(request, assembly, deadline))
             except BaseException as exc:  # handed to the calling thread
                 outcome.append(exc)
 
@@ -109,7 +108,9 @@ class CandleClient:
         if outcome:
             raise outcome[0]
 
-    async def _exchange_async(self, request: dict[str, Any], assembly: HistoricalAssembly) -> None:
+    async def _exchange_async(
+        self, request: dict[str, Any], assembly: HistoricalAssembly, deadline: float
+    ) -> None:
         from azure.messaging.webpubsubclient.aio import WebPubSubClient, WebPubSubClientCredential
         from azure.messaging.webpubsubclient.models import CallbackType, WebPubSubDataType
 
@@ -129,7 +130,7 @@ class CandleClient:
 
         client = WebPubSubClient(
             WebPubSubClientCredential(negotiate),
-            start_timeout=self.timeout,
+            start_timeout=max(1.0, deadline - time.monotonic()),
             ack_timeout=min(self.timeout, 30.0),
             message_retry_total=0,  # a resent event would start a second job
         )
@@ -147,7 +148,7 @@ class CandleClient:
                         "SEND_FAILED", f"request_historical was not accepted ({type(exc).__name__})"
                     ) from None
             try:
-                await asyncio.wait_for(done.wait(), max(0.0, self._deadline - time.monotonic()))
+                await asyncio.wait_for(done.wait(), max(0.0, deadline - time.monotonic()))
             except TimeoutError:
                 raise ServiceTimeoutError(
                     f"no complete answer within {self.timeout:g} s; raise timeout= for long ranges"

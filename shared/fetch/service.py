@@ -75,6 +75,11 @@ class CandleService:
 
     # -- the historical fetch ------------------------------------------------------------------
     async def open(self, series: SeriesKey, start: int, end: int) -> CandleStream:
+        self.check_request(series, start, end)
+        return await self._open(series, start, end)
+
+    def check_request(self, series: SeriesKey, start: int, end: int) -> int:
+        """The checks that need no I/O (range, size, exchange enabled); returns the candle slots."""
         if start >= end:
             raise InvalidRequestError(f"start ({start}) must be before end ({end})")
         candles = candle_count(start, end, series.tf_ms)
@@ -83,7 +88,8 @@ class CandleService:
                 f"the range holds {candles:,} {series.timeframe} candles; "
                 f"at most {self._max_candles:,} are served per request: split the range"
             )
-        return await self._open(series, start, end)
+        self.exchanges.require_enabled(series.exchange)
+        return candles
 
     async def _open(self, series: SeriesKey, start: int, end: int) -> CandleStream:
         self.exchanges.require_enabled(series.exchange)

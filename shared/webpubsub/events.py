@@ -22,7 +22,7 @@ import orjson
 from shared.api import messages
 from shared.api.requests import HistoricalRequest, parse_current, parse_historical, request_id_of
 from shared.composition import Services
-from shared.errors import DataServiceError, InvalidRequestError, RangeTooLargeError, UnknownExchangeError
+from shared.errors import ConfigurationError, DataServiceError, InvalidRequestError
 from shared.series import SeriesKey
 from shared.webpubsub.jobs import new_job
 from shared.webpubsub.limits import ConnectionLimiter
@@ -100,18 +100,9 @@ def check_historical(services: Services, request: HistoricalRequest) -> int:
     """The cheap checks (no exchange contacted); returns the range's candle slots."""
     try:
         series = request.series(services.exchanges.default_exchange)
-        if series.exchange not in services.exchanges.allowed:
-            raise UnknownExchangeError(
-                f"exchange {series.exchange!r} is not enabled here; "
-                f"enabled: {', '.join(services.exchanges.allowed)}"
-            )
-        total = (request.end - request.start) // series.tf_ms
-        limit = services.settings.max_request_candles
-        if total > limit:
-            raise RangeTooLargeError(
-                f"the range holds {total:,} {series.timeframe} candles; at most {limit:,} are served "
-                "per request: split the range"
-            )
+        total = services.candles.check_request(series, request.start, request.end)
+        if services.sender is None:
+            raise ConfigurationError("Web PubSub is not configured here (WebPubSubConnectionString)")
     except DataServiceError as exc:
         exc.details.setdefault("request_id", request.request_id)
         raise

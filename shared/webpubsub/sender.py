@@ -37,8 +37,9 @@ class ConnectionGone(Exception):
 
 
 class ConnectionSender(Protocol):
-    async def send(self, connection_id: str, message: bytes) -> None:
-        """Deliver one JSON message; ``ConnectionGone`` or ``SendError`` when it cannot."""
+    async def send(self, connection_id: str, message: bytes, *, hub: str | None = None) -> None:
+        """Deliver one JSON message to a connection of ``hub`` (default: the sender's hub);
+        ``ConnectionGone`` or ``SendError`` when it cannot."""
         ...
 
 
@@ -59,12 +60,12 @@ class ServiceSender:
             connection_string.get_secret_value(), hub, **client_options
         )
 
-    async def send(self, connection_id: str, message: bytes) -> None:
+    async def send(self, connection_id: str, message: bytes, *, hub: str | None = None) -> None:
         if connection_id in (".", ".."):  # a dot segment would address the whole hub; no connection has it
             raise ConnectionGone(f"connection {shown(connection_id)} cannot exist")
         request = HttpRequest(
             "POST",
-            f"/api/hubs/{_segment(self.hub)}/connections/{_segment(connection_id)}/:send",
+            f"/api/hubs/{_segment(hub or self.hub)}/connections/{_segment(connection_id)}/:send",
             params={"api-version": API_VERSION},
             headers={"Content-Type": "application/json", "Accept": "application/json"},
             content=bytes(message),

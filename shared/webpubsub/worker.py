@@ -39,7 +39,7 @@ async def run_job(
     services: Services,
     job: str,
     dequeue_count: int,
-    sender: ConnectionSender,
+    sender: ConnectionSender | None,
     limiter: ConnectionLimiter,
     *,
     max_dequeue: int = 5,
@@ -50,6 +50,10 @@ async def run_job(
     except DataServiceError as exc:  # not ours or corrupted: nobody to answer, retrying cannot help
         log.error("dropped a queue message that is not a historical job: %s", exc.message)
         return
+    if sender is None:  # nothing can reach the client; retrying cannot help
+        log.error("job %s dropped: Web PubSub is not configured (WebPubSubConnectionString)", parsed.job_id)
+        await limiter.release(parsed.connection_id, parsed.job_id)
+        return
     last = dequeue_count >= max_dequeue
     where = f"job {parsed.job_id} (attempt {dequeue_count} of {max_dequeue})"
     release = True
@@ -57,7 +61,7 @@ async def run_job(
         await _renew(limiter, parsed)
 
         async def send(message: bytes) -> None:
-            await sender.send(parsed.connection_id, message)
+            await sender.send(parsed.connection_id, message, hub=parsed.hub)
 
         await serve_historical(services, parsed.request, send, max_message_bytes=max_message_bytes)
     except ConnectionGone:
@@ -84,7 +88,7 @@ async def _send_error(sender: ConnectionSender, job: HistoricalJob, exc: Excepti
     """Tell the client; a gone connection is fine, a refused send raises (retry, then poison)."""
     message = orjson.dumps(messages.error(job.request.request_id, exc))
     try:
-        await sender.send(job.connection_id, message)
+        await sender.send(job.connection_id, message, hub=job.hub)
     except ConnectionGone:
         log.info("job %s: connection gone before its error could be sent", job.job_id)
 

@@ -4,6 +4,8 @@ service with a real-SDK ``ServiceSender`` (``tests/fakes/fixtures.py``)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import pytest
 
 from shared.composition import Services
@@ -15,15 +17,23 @@ MAX_PER_CONNECTION = 2
 
 
 @pytest.fixture
-def services(backend, exchange_registry, exchange_emulator, exchange_settings) -> Services:
-    return build_services(
+async def services(
+    backend, exchange_registry, exchange_emulator, exchange_settings, webpubsub_fake
+) -> AsyncIterator[Services]:
+    built = build_services(
         backend,
         exchange_registry,
         exchange_emulator,
         exchange_settings,
         max_request_candles=MAX_REQUEST_CANDLES,
         webpubsub_max_requests_per_connection=MAX_PER_CONNECTION,
+        WebPubSubConnectionString=webpubsub_fake.connection_string,
     )
+    try:
+        yield built
+    finally:
+        if built.sender is not None:
+            await built.sender.aclose()
 
 
 @pytest.fixture
