@@ -141,5 +141,7 @@ def test_every_credential_field_reaches_ccxt_and_is_scrubbed_from_errors() -> No
     config = ccxt_config(settings, "okx")
     assert (config["apiKey"], config["secret"], config["password"], config["uid"]) == ("k1", "s1", "p1", "u1")
     assert sorted(secrets_of(settings, "okx")) == ["k1", "p1", "s1", "u1"]
-    via_options = CcxtSettings(exchanges=["okx"], default_exchange="okx", exchange_options={"okx": {"apiKey": "k2"}})
+    via_options = CcxtSettings(
+        exchanges=["okx"], default_exchange="okx", exchange_options={"okx": {"apiKey": "k2"}}
+    )
     assert secrets_of(via_options, "okx") == ["k2"]

@@ -291,3 +291,17 @@ async def test_the_timer_syncs_every_target_and_one_failure_does_not_stop_the_ot
         states["DOGE/USDT"]["last_status"] == "failed"
         and states["DOGE/USDT"]["last_error_code"] == "COIN_NOT_AVAILABLE"
     )
+
+
+async def test_http_functions_answer_a_broken_configuration_with_a_coded_error(tmp_path, monkeypatch):
+    from shared import runtime
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("STORAGE_TYPE", "blob")
+    await runtime.reset()
+    try:
+        response = await function_app.catalog(get("catalog"))
+        assert response.status_code == 500
+        assert json.loads(response.get_body())["error"]["code"] == "INTERNAL_ERROR"
+    finally:
+        await runtime.reset()

@@ -36,7 +36,13 @@ def test_example_has_every_setting_and_validates(tmp_path: Path) -> None:
 
 
 def test_secret_settings_are_known() -> None:
-    assert {"STORAGE_AZURE_CONNECTION_STRING", "CCXT_CREDENTIALS", "WebPubSubConnectionString", "LOCAL_FUNCTION_KEY", "LOCAL_MASTER_KEY"} == SECRET_SETTINGS
+    assert {
+        "STORAGE_AZURE_CONNECTION_STRING",
+        "CCXT_CREDENTIALS",
+        "WebPubSubConnectionString",
+        "LOCAL_FUNCTION_KEY",
+        "LOCAL_MASTER_KEY",
+    } == SECRET_SETTINGS
 
 
 def test_secrets_never_in_repr_str_or_dump(monkeypatch: pytest.MonkeyPatch) -> None:

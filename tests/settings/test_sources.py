@@ -220,7 +220,9 @@ def test_settings_class_can_be_built_directly() -> None:
 def test_the_web_pubsub_connection_string_uses_the_extension_setting_name(monkeypatch) -> None:
     from shared.settings import load_settings
 
-    monkeypatch.setenv("WebPubSubConnectionString", "Endpoint=http://127.0.0.1:1;AccessKey=c2VjcmV0;Version=1.0;")
+    monkeypatch.setenv(
+        "WebPubSubConnectionString", "Endpoint=http://127.0.0.1:1;AccessKey=c2VjcmV0;Version=1.0;"
+    )
     settings = load_settings()
     assert settings.webpubsub_connection_string is not None
     assert "c2VjcmV0" not in repr(settings)

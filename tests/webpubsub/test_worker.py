@@ -157,3 +157,24 @@ async def test_a_message_that_is_not_a_job_is_dropped(
 ):
     await run_job(services, message, 1, webpubsub_sender, limiter)
     assert webpubsub_fake.sent == [] and webpubsub_fake.rejected == []
+
+
+async def test_a_job_is_sent_to_the_hub_its_client_is_connected_to(
+    services, limiter, webpubsub_fake, webpubsub_sender, exchange_emulator
+):
+    outcome = await handle_user_event(services, user_event(historical(), hub="otherhub"), limiter)
+    assert outcome.job is not None and parse_job(outcome.job).hub == "otherhub"
+    await run_job(services, outcome.job, 1, webpubsub_sender, limiter)
+    assert {m.hub for m in webpubsub_fake.messages(CONN)} == {"otherhub"}  # not the sender's own hub
+
+
+async def test_without_web_pubsub_a_request_is_refused_and_a_queued_job_dropped(services, limiter):
+    from dataclasses import replace
+
+    bare = replace(services, sender=None)
+    bare.sender = None
+    outcome = await handle_user_event(bare, user_event(historical()), limiter)
+    assert reply_message(outcome)["type"] == "error_response" and outcome.job is None
+    job = await submit(services, limiter, historical())
+    await run_job(bare, job, 1, None, limiter)  # nothing to send with: dropped, slot released
+    assert await limiter.active(CONN) == []
