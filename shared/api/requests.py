@@ -130,7 +130,7 @@ def parse_current(raw: str | bytes | Mapping[str, Any], *, max_bytes: int) -> Cu
 
 def _parse(model: type[M], raw: Any, max_bytes: int) -> M:
     try:
-        obj = _load(raw, max_bytes)
+        obj = load_object(raw, max_bytes)
     except InvalidRequestError as exc:
         exc.details.setdefault("request_id", request_id_of(raw))
         raise
@@ -144,7 +144,8 @@ def _parse(model: type[M], raw: Any, max_bytes: int) -> M:
         raise
 
 
-def _load(raw: Any, max_bytes: int) -> dict[str, Any]:
+def load_object(raw: Any, max_bytes: int) -> dict[str, Any]:
+    """A client's JSON object from text, bytes or a mapping, within ``max_bytes``."""
     if isinstance(raw, Mapping):
         obj: Any = dict(raw)
         try:

@@ -19,11 +19,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import orjson
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
 from shared.api.http_handlers import HttpResult, error_result, json_result
-from shared.api.requests import describe
+from shared.api.requests import describe, load_object
 from shared.composition import Services
 from shared.errors import InvalidRequestError
 from shared.series import SeriesKey
@@ -42,18 +41,6 @@ class TargetBody(BaseModel):
 
 def _plain(series: SeriesKey) -> dict[str, str]:
     return {"exchange": series.exchange, "symbol": series.symbol, "timeframe": series.timeframe}
-
-
-def _load_body(body: bytes, max_bytes: int) -> dict[str, Any]:
-    if len(body) > max_bytes:
-        raise InvalidRequestError(f"the body is {len(body):,} bytes; at most {max_bytes:,} are accepted")
-    try:
-        obj = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        raise InvalidRequestError("the body is not valid JSON") from None
-    if not isinstance(obj, dict):
-        raise InvalidRequestError('the body must be a JSON object {"exchange", "symbol", "timeframe"}')
-    return obj
 
 
 def parse_target(services: Services, raw: Mapping[str, Any]) -> SeriesKey:
@@ -79,7 +66,7 @@ async def list_targets(services: Services, targets: TargetStore) -> HttpResult:
 
 async def put_target(services: Services, targets: TargetStore, body: bytes) -> HttpResult:
     try:
-        series = parse_target(services, _load_body(body, services.settings.request_max_bytes))
+        series = parse_target(services, load_object(body, services.settings.request_max_bytes))
         added = await targets.add(series)
     except Exception as exc:
         return error_result(exc)
@@ -91,7 +78,7 @@ async def delete_target(
 ) -> HttpResult:
     try:
         if body.strip():
-            raw: Mapping[str, Any] = _load_body(body, services.settings.request_max_bytes)
+            raw: Mapping[str, Any] = load_object(body, services.settings.request_max_bytes)
         else:
             raw = {name: params[name] for name in FIELDS if name in params}
         series = parse_target(services, raw)
