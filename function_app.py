@@ -12,11 +12,11 @@ import azure.functions as func
 from shared import runtime
 from shared.api import http_handlers as http
 from shared.api import targets as targets_api
-from shared.api.azure import answer, params_of, to_response
 from shared.api.health import health as health_check
-from shared.api.negotiate import negotiate as negotiate_handler
+from shared.azure_functions import answer, params_of, to_response
 from shared.sync.runner import run_sync
 from shared.webpubsub.events import answer_user_event
+from shared.webpubsub.negotiate import negotiate as negotiate_handler
 from shared.webpubsub.worker import run_job
 
 HUB = os.environ.get("WEBPUBSUB_HUB") or "marketdata"  # WEBPUBSUB_HUB; the bindings need it at indexing

@@ -58,7 +58,7 @@ def import_for(job: str, kind: str) -> None:
     if job in ("cold", "sync"):
         import ccxt.async_support  # noqa: F401
 
-        import shared.exchange.ccxt_client  # noqa: F401
+        import shared.exchange.ccxt.client  # noqa: F401
         import tests.emulator  # noqa: F401
 
 

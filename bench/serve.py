@@ -46,7 +46,6 @@ async def serve(root: str) -> dict:
     import pyarrow as pa
 
     from bench.synthetic import YEAR_START_MS
-    from shared.api.historical import serve_historical
     from shared.api.requests import parse_historical
     from shared.composition import Services
     from shared.exchange.registry import ExchangeRegistry
@@ -54,6 +53,7 @@ async def serve(root: str) -> dict:
     from shared.settings import load_settings
     from shared.storage.local_backend import LocalFileBackend
     from shared.store import CandleStore
+    from shared.webpubsub.historical import serve_historical
 
     pa.set_memory_pool(pa.system_memory_pool())  # as Services.create does
     # pyarrow imports pandas lazily on first use when it is installed (~0.25 s here; once per process,

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 import pyarrow as pa
 
-from shared.api import messages
+from shared.webpubsub import messages
 
 COLUMNS = messages.COLUMNS
 CSV_HEADER = (",".join(COLUMNS) + "\n").encode()

@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 import orjson
 
 from shared.api.encoding import ohlcv_csv, ohlcv_json, rows_of
-from shared.api.messages import public_error
 from shared.api.requests import parse_current, parse_historical
 from shared.composition import Services
 from shared.errors import InvalidRequestError, RangeTooLargeError
 from shared.logging_config import log_context
 from shared.series import SeriesKey
 from shared.timeframes import candle_count
+from shared.webpubsub.messages import public_error
 
 log = logging.getLogger(__name__)
 JSON = "application/json"

@@ -47,7 +47,7 @@ class ExchangeRegistry:
         return self._settings.default_exchange
 
     def _ccxt_plugin(self, exchange_id: str) -> ExchangeClient:
-        from shared.exchange.ccxt_client import CcxtExchangeClient
+        from shared.exchange.ccxt.client import CcxtExchangeClient
 
         return CcxtExchangeClient(exchange_id, self._settings, clock=self._clock, sleep=self._sleep)
 

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import shared
 from shared.errors import ConfigurationError
-from shared.localhost.bindings import index
 from shared.localhost.host import LocalHost
-from shared.localhost.keys import HostKeys
+from shared.localhost.host.bindings import index
+from shared.localhost.host.keys import HostKeys
 from shared.settings import Settings, load_settings
 
 CONNECTION_SETTING = "WebPubSubConnectionString"

@@ -19,11 +19,11 @@ from typing import Any
 
 import orjson
 
-from shared.api import messages
 from shared.api.requests import HistoricalRequest, parse_current, parse_historical, request_id_of
 from shared.composition import Services
 from shared.errors import ConfigurationError, DataServiceError, InvalidRequestError
 from shared.series import SeriesKey
+from shared.webpubsub import messages
 from shared.webpubsub.jobs import new_job
 from shared.webpubsub.limits import ConnectionLimiter
 from shared.webpubsub.trigger import UserEvent, parse_user_event, shown

@@ -22,10 +22,10 @@ import logging
 
 import orjson
 
-from shared.api import messages
-from shared.api.historical import serve_historical
 from shared.composition import Services
 from shared.errors import DataServiceError, ExchangeUnavailableError, StorageError
+from shared.webpubsub import messages
+from shared.webpubsub.historical import serve_historical
 from shared.webpubsub.jobs import HistoricalJob, parse_job
 from shared.webpubsub.limits import ConnectionLimiter
 from shared.webpubsub.sender import ConnectionGone, ConnectionSender, SendError

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from shared.api import messages
 from shared.api.encoding import rows_per_chunk
-from shared.api.historical import serve_historical
 from shared.api.requests import HistoricalRequest
 from shared.errors import DataServiceError
+from shared.webpubsub import messages
+from shared.webpubsub.historical import serve_historical
 from tests.emulator.fixtures import LISTING_MS
 from tests.fetch.helpers import BTC, MIN, NOW_SLOT, fetch_rows
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from shared.api import messages
 from shared.errors import (
     CoinNotAvailableError,
     ConfigurationError,
@@ -22,6 +21,7 @@ from shared.errors import (
     UnsupportedTimeframeError,
 )
 from shared.series import SeriesKey
+from shared.webpubsub import messages
 
 BTC = SeriesKey("binance", "BTC/USDT", "1m")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-import shared.cli_fetch
+import shared.cli.fetch
 from shared.cli import main
 
 pytestmark = pytest.mark.emulator
@@ -88,7 +88,7 @@ def test_ctrl_c_exits_130_with_one_line(cli_env, monkeypatch, capsys):
     async def interrupted(args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(shared.cli_fetch, "fetch_command", interrupted)
+    monkeypatch.setattr(shared.cli.fetch, "fetch_command", interrupted)
     assert main(["fetch", "binance", "BTC/USDT", "1m", "--start", "2025-01-01", "--end", "2025-01-02"]) == 130
     assert capsys.readouterr().err.strip().splitlines() == ["cbdata: INTERRUPTED: stopped by Ctrl-C"]
 
@@ -97,7 +97,7 @@ def test_unexpected_errors_show_only_their_type(monkeypatch, capsys):
     async def broken(args):
         raise ValueError("https://example.test/?sig=SECRET")
 
-    monkeypatch.setattr(shared.cli_fetch, "fetch_command", broken)
+    monkeypatch.setattr(shared.cli.fetch, "fetch_command", broken)
     argv = ["fetch", "binance", "BTC/USDT", "1m", "--start", "2025-01-01", "--end", "2025-01-02"]
     assert main(argv) == 1
     err = capsys.readouterr().err.strip().splitlines()

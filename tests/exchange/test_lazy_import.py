@@ -29,7 +29,7 @@ def _ccxt_modules_after_importing(*modules: str) -> str:
 
 
 def test_importing_the_app_imports_no_ccxt() -> None:
-    modules = ["shared.exchange", "shared.exchange.registry", "shared.exchange.ccxt_client"]
+    modules = ["shared.exchange", "shared.exchange.registry", "shared.exchange.ccxt.client"]
     if (REPO_ROOT / "function_app.py").exists():
         modules.insert(0, "function_app")
     assert _ccxt_modules_after_importing(*modules) == ""

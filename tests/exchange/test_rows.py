@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared.exchange import closed_boundary
-from shared.exchange.ccxt_config import ccxt_config, deep_merge
+from shared.exchange.ccxt.config import ccxt_config, deep_merge
 from shared.exchange.page import clean_rows
 from shared.exchange.retry import RetryPolicy
 from shared.settings import CcxtSettings, ExchangeCredentials
@@ -129,7 +129,7 @@ def test_exchange_options_deep_merge_and_the_rate_limiter_stays_on() -> None:
 
 
 def test_every_credential_field_reaches_ccxt_and_is_scrubbed_from_errors() -> None:
-    from shared.exchange.ccxt_config import ccxt_config, secrets_of
+    from shared.exchange.ccxt.config import ccxt_config, secrets_of
     from shared.settings import CcxtSettings
 
     settings = CcxtSettings(

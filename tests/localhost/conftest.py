@@ -21,9 +21,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from shared.localhost.bindings import AppIndex, index
 from shared.localhost.host import LocalHost
-from shared.localhost.host_config import HostOptions
+from shared.localhost.host.bindings import AppIndex, index
+from shared.localhost.host.config import HostOptions
 from tests.fixtures.azurite import free_port
 from tests.fixtures.services import build_services
 from tests.functions.registered import functions

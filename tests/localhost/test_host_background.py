@@ -7,8 +7,8 @@ import asyncio
 
 import azure.functions as func
 
-from shared.localhost.bindings import index
-from shared.localhost.host_config import HostOptions
+from shared.localhost.host.bindings import index
+from shared.localhost.host.config import HostOptions
 from shared.series import SeriesKey
 from tests.localhost.conftest import FUNCTION_KEY, HOST_JSON, eventually
 

@@ -8,7 +8,7 @@ import json
 import jwt
 import pytest
 
-from shared.localhost.tokens import verify_client_token
+from shared.localhost.webpubsub.tokens import verify_client_token
 from tests.fetch.helpers import MIN, NOW_SLOT
 from tests.localhost.conftest import FUNCTION_KEY, MASTER_KEY
 

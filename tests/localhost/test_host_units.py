@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from pydantic import SecretStr
 
 from shared.errors import ConfigurationError
-from shared.localhost.bindings import index, queue_messages
-from shared.localhost.host_config import HostOptions, connection_parts
-from shared.localhost.keys import HostKeys
-from shared.localhost.schedule import Schedule, resolve_schedule
+from shared.localhost.host.bindings import index, queue_messages
+from shared.localhost.host.config import HostOptions, connection_parts
+from shared.localhost.host.keys import HostKeys
+from shared.localhost.host.schedule import Schedule, resolve_schedule
 from shared.settings import load_settings
 
 KEYS = HostKeys(SecretStr("fk"), SecretStr("mk"))

@@ -9,8 +9,8 @@ from typing import Any
 
 import aiohttp
 
-from shared.localhost.host_events import trigger_payload, trigger_value
-from shared.localhost.webpubsub_standin import UserEventCall
+from shared.localhost.host.events import trigger_payload, trigger_value
+from shared.localhost.webpubsub.standin import UserEventCall
 from tests.fetch.helpers import MIN, NOW_SLOT
 from tests.localhost.conftest import FUNCTION_KEY, eventually
 from tests.webpubsub.helpers import reassemble

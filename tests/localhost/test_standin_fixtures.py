@@ -18,8 +18,8 @@ from aiohttp import web
 from azure.messaging.webpubsubclient import WebPubSubClient
 from azure.messaging.webpubsubclient.models import CallbackType, WebPubSubProtocolType
 
-from shared.localhost.tokens import client_access
-from shared.localhost.webpubsub_standin import UserEventCall, WebPubSubStandIn
+from shared.localhost.webpubsub.standin import UserEventCall, WebPubSubStandIn
+from shared.localhost.webpubsub.tokens import client_access
 
 HUB = "marketdata"
 

@@ -10,7 +10,7 @@ import pytest
 from azure.messaging.webpubsubservice.aio import WebPubSubServiceClient
 from pydantic import SecretStr
 
-from shared.localhost.standin_protocol import JSON, RELIABLE
+from shared.localhost.webpubsub.protocol import JSON, RELIABLE
 from shared.webpubsub.sender import ConnectionGone, SendError, ServiceSender
 from tests.localhost.test_standin_fixtures import HUB, OfficialClient, StandInServer, standin_fixture  # noqa: F401
 

@@ -9,7 +9,12 @@ import jwt
 import pytest
 from azure.messaging.webpubsubservice import WebPubSubServiceClient
 
-from shared.localhost.tokens import TokenRejected, client_access, verify_client_token, verify_service_token
+from shared.localhost.webpubsub.tokens import (
+    TokenRejected,
+    client_access,
+    verify_client_token,
+    verify_service_token,
+)
 
 KEY = base64.b64encode(secrets.token_bytes(32)).decode()
 ENDPOINT = "http://127.0.0.1:7071"

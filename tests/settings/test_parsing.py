@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shared.series import SeriesKey
-from shared.settings_parsing import (
+from shared.settings.parsing import (
     SettingValueError,
     parse_sync_target,
     parse_sync_targets,

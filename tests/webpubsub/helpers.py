@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from shared.api.messages import PUBLIC_CODES
 from shared.webpubsub.events import EventOutcome
+from shared.webpubsub.messages import PUBLIC_CODES
 from tests.emulator.server import DEFAULT_NOW_MS
 
 MIN = 60_000

@@ -17,9 +17,9 @@ from typing import Any
 import azure.functions as func
 from aiohttp import web
 
-from shared.localhost.bindings import HTTP, AppIndex, Function
-from shared.localhost.host_invoke import Enqueue, call_with_outputs
-from shared.localhost.keys import HostKeys, unauthorized_body
+from shared.localhost.host.bindings import HTTP, AppIndex, Function
+from shared.localhost.host.invoke import Enqueue, call_with_outputs
+from shared.localhost.host.keys import HostKeys, unauthorized_body
 
 log = logging.getLogger(__name__)
 ALL_METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS")

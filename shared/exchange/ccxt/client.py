@@ -18,8 +18,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
 from shared.errors import CoinNotAvailableError, UnknownExchangeError, UnsupportedTimeframeError
-from shared.exchange.ccxt_config import ccxt_config, secrets_of
-from shared.exchange.ccxt_errors import MalformedResponse, classify, map_error
+from shared.exchange.ccxt.config import ccxt_config, secrets_of
+from shared.exchange.ccxt.errors import MalformedResponse, classify, map_error
 from shared.exchange.client import DOCUMENTED_PAGE_LIMITS, FALLBACK_PAGE_LIMIT, closed_boundary
 from shared.exchange.markets import MarketCache
 from shared.exchange.page import OhlcvPage

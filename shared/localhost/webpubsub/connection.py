@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from shared.localhost.standin_protocol import ClientFrame, Payload
+from shared.localhost.webpubsub.protocol import ClientFrame, Payload
 
 log = logging.getLogger(__name__)
 RECOVERY_SECONDS = 30.0  # the official client tries to recover for 30 s

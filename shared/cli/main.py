@@ -20,6 +20,7 @@ import logging
 import sys
 from typing import NoReturn
 
+from shared.cli.console import fail
 from shared.errors import DataServiceError
 
 EXIT_SERVICE_ERROR = 2
@@ -85,21 +86,18 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _serve(args)  # the local host configures its own logging
     logging.basicConfig(level=logging.WARNING, format="cbdata: %(levelname)s %(name)s: %(message)s")
     if command == "fetch":
-        from shared.cli_fetch import fetch_command
+        from shared.cli.fetch import fetch_command
 
         return asyncio.run(fetch_command(args))
-    from shared import cli_store
+    if command == "targets":
+        from shared.cli.targets import targets_command
+
+        return asyncio.run(targets_command(args.action, args))
+    from shared.cli import store
 
     if command == "sync":
-        return asyncio.run(cli_store.sync_command())
-    if command == "catalog":
-        return asyncio.run(cli_store.catalog_command())
-    return asyncio.run(cli_store.targets_command(args.action, args))
-
-
-def fail(code: str, message: str) -> None:
-    """The one line every failure prints."""
-    print(f"cbdata: {code}: {message}", file=sys.stderr, flush=True)
+        return asyncio.run(store.sync_command())
+    return asyncio.run(store.catalog_command())
 
 
 def main(argv: list[str] | None = None) -> int:

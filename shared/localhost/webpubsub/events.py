@@ -18,8 +18,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from shared.localhost import standin_protocol as wire
-from shared.localhost.standin_connection import Connection
+from shared.localhost.webpubsub import protocol as wire
+from shared.localhost.webpubsub.connection import Connection
 
 log = logging.getLogger(__name__)
 ACK_DELAY = 0.02  # seconds; see the module docstring

@@ -14,8 +14,8 @@ from typing import Any
 from azure.functions.queue import QueueMessage
 from azure.functions.timer import TimerRequest
 
-from shared.localhost.bindings import Function, invoke, output_slots, queue_messages
-from shared.localhost.host_queue import QueuedMessage
+from shared.localhost.host.bindings import Function, invoke, output_slots, queue_messages
+from shared.localhost.host.queue import QueuedMessage
 
 Enqueue = Callable[[str, bytes], Awaitable[None]]  # (queue name, message)
 

@@ -20,17 +20,17 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from pydantic_settings.exceptions import SettingsError
 
 from shared.errors import ConfigurationError
-from shared.settings_errors import secret_env_names, to_configuration_error
-from shared.settings_groups import (
+from shared.settings.errors import secret_env_names, to_configuration_error
+from shared.settings.groups import (
     CcxtSettings,
     ExchangeCredentials,
     LogSettings,
     StorageSettings,
     SyncSettings,
 )
-from shared.settings_parsing import SettingValueError as Bad
-from shared.settings_parsing import check_url, is_url
-from shared.settings_sources import (
+from shared.settings.parsing import SettingValueError as Bad
+from shared.settings.parsing import check_url, is_url
+from shared.settings.sources import (
     SOURCE_OPTIONS,
     KeyVaultSource,
     LocalSettingsJsonSource,

@@ -5,11 +5,11 @@
     host.url, host.function_key, host.master_key
     await host.stop()       # cancels timers and queue consumers, closes the sockets; services stay open
 
-HTTP functions answer at ``/api/<route>`` (``host_http``), timers run on their NCRONTAB schedules
-(``schedule``), queue triggers read in-process queues fed by the queue output bindings (``host_queue``),
-and when ``WebPubSubConnectionString`` is set the stand-in (``webpubsub_standin``) serves
+HTTP functions answer at ``/api/<route>`` (``http``), timers run on their NCRONTAB schedules
+(``schedule``), queue triggers read in-process queues fed by the queue output bindings (``queue``),
+and when ``WebPubSubConnectionString`` is set the stand-in (``shared.localhost.webpubsub``) serves
 ``/client/hubs/{hub}`` and the service REST API with that connection string's access key, dispatching
-user events to the ``webPubSubTrigger`` functions (``host_events``). The caller owns ``services``.
+user events to the ``webPubSubTrigger`` functions (``events``). The caller owns ``services``.
 """
 
 from __future__ import annotations
@@ -24,14 +24,14 @@ from aiohttp import web
 
 from shared import runtime
 from shared.composition import Services
-from shared.localhost.bindings import QUEUE, TIMER, AppIndex, Function
-from shared.localhost.host_config import HostOptions, connection_parts
-from shared.localhost.host_events import UserEventDispatcher
-from shared.localhost.host_http import add_http_routes
-from shared.localhost.host_invoke import queue_runner, timer_runner
-from shared.localhost.host_queue import LocalQueue
-from shared.localhost.keys import HostKeys
-from shared.localhost.schedule import Schedule, TimerLoop, resolve_schedule
+from shared.localhost.host.bindings import QUEUE, TIMER, AppIndex, Function
+from shared.localhost.host.config import HostOptions, connection_parts
+from shared.localhost.host.events import UserEventDispatcher
+from shared.localhost.host.http import add_http_routes
+from shared.localhost.host.invoke import queue_runner, timer_runner
+from shared.localhost.host.keys import HostKeys
+from shared.localhost.host.queue import LocalQueue
+from shared.localhost.host.schedule import Schedule, TimerLoop, resolve_schedule
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ class LocalHost:
             app, self.functions, self.keys, inputs, self.enqueue, prefix=self.options.route_prefix
         )
         if access is not None:
-            from shared.localhost.webpubsub_standin import WebPubSubStandIn
+            from shared.localhost.webpubsub.standin import WebPubSubStandIn
 
             dispatcher = UserEventDispatcher(self.functions, access.access_key, self.enqueue)
             self.standin = WebPubSubStandIn(access.access_key, dispatcher)
@@ -159,7 +159,7 @@ class LocalHost:
         log.info("timer %s runs on %r (UTC)", function.name, expression)
 
     def _connection_value(self, binding: dict[str, Any], request: web.Request) -> str | None:
-        from shared.localhost.tokens import client_access
+        from shared.localhost.webpubsub.tokens import client_access
 
         access = connection_parts(self.services.settings.webpubsub_connection_string)
         if access is None:

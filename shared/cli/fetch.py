@@ -16,8 +16,9 @@ from typing import IO
 from tqdm import tqdm
 
 from shared.api.requests import parse_time
-from shared.cli_output import Output, choose_format
-from shared.cli_store import iso, opened_services
+from shared.cli.console import iso
+from shared.cli.output import Output, choose_format
+from shared.cli.services import opened_services
 from shared.errors import InvalidRequestError
 from shared.fetch.progress import Progress
 from shared.series import SeriesKey

@@ -1,6 +1,6 @@
 """The groups of settings (one pydantic model each): storage, ccxt (exchanges), sync, log.
 
-Field ``x`` of group ``storage`` is the environment variable ``STORAGE_X``; see shared/settings.py
+Field ``x`` of group ``storage`` is the environment variable ``STORAGE_X``; see shared/settings/model.py
 for how they are loaded and docs/configuration.md for what each one means.
 """
 
@@ -15,8 +15,8 @@ from pydantic_settings import NoDecode
 
 from shared.errors import DataServiceError
 from shared.series import SeriesKey, validate_exchange
-from shared.settings_parsing import SettingValueError as Bad
-from shared.settings_parsing import (
+from shared.settings.parsing import SettingValueError as Bad
+from shared.settings.parsing import (
     check_container_name,
     check_url,
     parse_json_object,

@@ -10,7 +10,7 @@ from pydantic import BaseModel, SecretStr, ValidationError
 from pydantic_core import ErrorDetails
 
 from shared.errors import ConfigurationError
-from shared.settings_parsing import SettingValueError
+from shared.settings.parsing import SettingValueError
 
 _MESSAGES = {
     "int_parsing": "must be a whole number",

@@ -17,13 +17,13 @@ import json
 import logging
 from typing import Any, Protocol
 
-from shared.localhost.bindings import AppIndex, Function
-from shared.localhost.host_invoke import Enqueue, call_with_outputs
+from shared.localhost.host.bindings import AppIndex, Function
+from shared.localhost.host.invoke import Enqueue, call_with_outputs
 
 log = logging.getLogger(__name__)
 
 
-class UserEventCall(Protocol):  # what the stand-in passes (shared.localhost.webpubsub_standin)
+class UserEventCall(Protocol):  # what the stand-in passes (shared.localhost.webpubsub.standin)
     hub: str
     event_name: str
     connection_id: str

@@ -15,12 +15,12 @@ from typing import Any
 import orjson
 import pyarrow as pa
 
-from shared.api import messages
 from shared.api.encoding import Rechunker, chunk_messages, rows_of, rows_per_chunk
 from shared.api.requests import HistoricalRequest
 from shared.composition import Services
 from shared.fetch.progress import Progress
 from shared.logging_config import log_context
+from shared.webpubsub import messages
 
 log = logging.getLogger(__name__)
 Send = Callable[[bytes], Awaitable[None]]

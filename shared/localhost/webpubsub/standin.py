@@ -25,9 +25,9 @@ Choices where the real service differs or is not documented:
 - Inbound frames over 1 MB (the service's limit) close the socket with 1009 and a reason; aiohttp itself
   refuses frames over twice that, with 1009 and no reason.
 - Group operations are refused (``Forbidden``): tokens minted here have no roles.
-- Reliable connections that drop without a close frame can be recovered for 30 s (``standin_connection``);
+- Reliable connections that drop without a close frame can be recovered for 30 s (``connection``);
   a recovery that cannot be honoured is closed with 1008. ``close`` also uses 1008, which stops the
-  official client's recovery attempts. Acks are sent 20 ms late on purpose (``standin_events``).
+  official client's recovery attempts. Acks are sent 20 ms late on purpose (``events``).
 """
 
 from __future__ import annotations
@@ -39,11 +39,11 @@ from urllib.parse import unquote
 
 from aiohttp import WSMsgType, web
 
-from shared.localhost import standin_protocol as wire
-from shared.localhost.standin_connection import RECOVERY_SECONDS, Connection
-from shared.localhost.standin_events import Dispatch, UserEventCall, handle_event, receive
-from shared.localhost.standin_protocol import ClientFrame
-from shared.localhost.tokens import TokenRejected, verify_client_token, verify_service_token
+from shared.localhost.webpubsub import protocol as wire
+from shared.localhost.webpubsub.connection import RECOVERY_SECONDS, Connection
+from shared.localhost.webpubsub.events import Dispatch, UserEventCall, handle_event, receive
+from shared.localhost.webpubsub.protocol import ClientFrame
+from shared.localhost.webpubsub.tokens import TokenRejected, verify_client_token, verify_service_token
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE_BYTES = 1_048_576

@@ -1,0 +1,48 @@
+"""``cbdata targets list | add | remove``: the watched targets, with the same checks as ``/api/targets``."""
+
+from __future__ import annotations
+
+import argparse
+
+from shared.cli.console import iso
+from shared.cli.services import opened_services
+from shared.errors import NotAvailableError
+from shared.sync.state import TargetState
+
+
+class TargetNotFoundError(NotAvailableError):
+    code = "TARGET_NOT_FOUND"
+
+
+def describe_target(state: TargetState) -> str:
+    s = state.series
+    if state.last_status is None:
+        last = "never synced"
+    elif state.last_status == "ok":
+        last = f"ok at {iso(state.last_run_at)}, {state.candles_added:,} candles added"
+    else:
+        last = f"failed at {iso(state.last_run_at)}: {state.last_error_code} {state.last_error_message}"
+    return f"{s.exchange:10} {s.symbol:16} {s.timeframe:4} {last}"
+
+
+async def targets_command(action: str, args: argparse.Namespace) -> int:
+    from shared.api.targets import parse_target
+
+    async with opened_services() as services:
+        if action == "list":
+            states = await services.targets.list()
+            if not states:
+                print("no targets watched")
+            for state in states:
+                print(describe_target(state))
+            return 0
+        raw = {"exchange": args.exchange, "symbol": args.symbol, "timeframe": args.timeframe}
+        series = parse_target(services, raw)  # the same checks as PUT/DELETE /api/targets
+        if action == "add":
+            added = await services.targets.add(series)
+            print(f"{'added' if added else 'already watched'}: {series}")
+            return 0
+        if not await services.targets.remove(series):
+            raise TargetNotFoundError(f"{series} is not a watched target")
+        print(f"removed: {series}")
+        return 0

@@ -1,0 +1,28 @@
+"""Typed settings for the whole service (pydantic-settings). See docs/configuration.md.
+
+``model`` holds ``Settings`` and ``load_settings`` (the one entry point), ``groups`` the nested groups
+(storage, ccxt, sync, log), ``parsing`` the value parsers, ``sources`` the extra sources
+(``local.settings.json``, Key Vault) and ``errors`` the translation of validation errors into one
+``ConfigurationError``.
+"""
+
+from shared.settings.groups import (
+    CcxtSettings,
+    ExchangeCredentials,
+    LogSettings,
+    StorageSettings,
+    SyncSettings,
+)
+from shared.settings.model import GROUPS, SECRET_SETTINGS, Settings, load_settings
+
+__all__ = [
+    "GROUPS",
+    "SECRET_SETTINGS",
+    "CcxtSettings",
+    "ExchangeCredentials",
+    "LogSettings",
+    "Settings",
+    "StorageSettings",
+    "SyncSettings",
+    "load_settings",
+]
