@@ -10,17 +10,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import orjson
 
 from shared.api.encoding import ohlcv_csv, ohlcv_json, rows_of
 from shared.api.requests import parse_current, parse_historical
-from shared.composition import Services
-from shared.errors import InvalidRequestError, RangeTooLargeError
+from shared.errors import InvalidRequestError, RangeTooLargeError, public_view
 from shared.logging_config import log_context
 from shared.series import SeriesKey
 from shared.timeframes import candle_count
-from shared.webpubsub.messages import public_error
+
+if TYPE_CHECKING:  # typing only: composition is a higher layer (no runtime import)
+    from shared.composition import Services
 
 log = logging.getLogger(__name__)
 JSON = "application/json"
@@ -41,7 +43,7 @@ def json_result(body: object, status: int = 200) -> HttpResult:
 
 def error_result(err: BaseException) -> HttpResult:
     """The client-safe answer for any exception (unexpected ones become a generic 500)."""
-    code, message, status = public_error(err)
+    code, message, status = public_view(err)
     if code == "INTERNAL_ERROR":  # the client sees a generic message: the details go to the log
         log.error("error answering an HTTP request", exc_info=err)
     return json_result({"error": {"code": code, "message": message}}, status)

@@ -17,16 +17,18 @@ exchange call on an admin write): a wrong symbol shows up as ``COIN_NOT_AVAILABL
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
 from shared.api.http_handlers import HttpResult, error_result, json_result
 from shared.api.requests import describe, load_object
-from shared.composition import Services
-from shared.errors import InvalidRequestError
+from shared.errors import InvalidRequestError, TargetNotFoundError
 from shared.series import SeriesKey
 from shared.sync.targets import TargetStore
+
+if TYPE_CHECKING:  # typing only: composition is a higher layer (no runtime import)
+    from shared.composition import Services
 
 FIELDS = ("exchange", "symbol", "timeframe")
 
@@ -86,8 +88,7 @@ async def delete_target(
     except Exception as exc:
         return error_result(exc)
     if not removed:
-        message = f"{series} is not a watched target"
-        return json_result({"error": {"code": "TARGET_NOT_FOUND", "message": message}}, 404)
+        return error_result(TargetNotFoundError(f"{series} is not a watched target"))
     return json_result({"removed": True, "target": _plain(series)})
 
 

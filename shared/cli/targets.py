@@ -6,12 +6,8 @@ import argparse
 
 from shared.cli.console import iso
 from shared.cli.services import opened_services
-from shared.errors import NotAvailableError
+from shared.errors import TargetNotFoundError
 from shared.sync.state import TargetState
-
-
-class TargetNotFoundError(NotAvailableError):
-    code = "TARGET_NOT_FOUND"
 
 
 def describe_target(state: TargetState) -> str:

@@ -15,18 +15,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from shared.api.requests import HistoricalRequest, parse_current, parse_historical, request_id_of
-from shared.composition import Services
 from shared.errors import ConfigurationError, DataServiceError, InvalidRequestError
 from shared.series import SeriesKey
 from shared.webpubsub import messages
 from shared.webpubsub.jobs import new_job
 from shared.webpubsub.limits import ConnectionLimiter
 from shared.webpubsub.trigger import UserEvent, parse_user_event, shown
+
+if TYPE_CHECKING:  # typing only: composition is a higher layer (no runtime import)
+    from shared.composition import Services
 
 log = logging.getLogger(__name__)
 HISTORICAL = "request_historical"

@@ -10,17 +10,20 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import pyarrow as pa
 
-from shared.api.encoding import Rechunker, chunk_messages, rows_of, rows_per_chunk
+from shared.api.encoding import rows_of
 from shared.api.requests import HistoricalRequest
-from shared.composition import Services
 from shared.fetch.progress import Progress
 from shared.logging_config import log_context
 from shared.webpubsub import messages
+from shared.webpubsub.chunks import Rechunker, chunk_messages, rows_per_chunk
+
+if TYPE_CHECKING:  # typing only: composition is a higher layer (no runtime import)
+    from shared.composition import Services
 
 log = logging.getLogger(__name__)
 Send = Callable[[bytes], Awaitable[None]]

@@ -1,8 +1,7 @@
 """The messages the service sends to a Web PubSub client, as plain dicts (see docs/protocol.md).
 
-``error`` is the one place an exception becomes something a client sees: errors with a public code
-keep their code and message; anything else becomes ``INTERNAL_ERROR`` with a generic message (never
-a traceback, a class name or a secret).
+``error`` shows an exception through ``shared.errors.public_view``: public errors keep their code and
+message; anything else becomes ``INTERNAL_ERROR`` with a generic message.
 """
 
 from __future__ import annotations
@@ -10,34 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from shared.errors import ConflictError, DataServiceError
+from shared.errors import public_view
 from shared.series import SeriesKey
-
-PUBLIC_CODES = frozenset(
-    {
-        "INVALID_REQUEST",
-        "UNKNOWN_EXCHANGE",
-        "COIN_NOT_AVAILABLE",
-        "UNSUPPORTED_TIMEFRAME",
-        "RANGE_TOO_LARGE",
-        "HISTORY_NOT_AVAILABLE",
-        "EXCHANGE_ERROR",
-        "EXCHANGE_RATE_LIMITED",
-        "STORAGE_ERROR",
-        "INTERNAL_ERROR",
-    }
-)
-INTERNAL_MESSAGE = "the service failed unexpectedly; try again later"
-COLUMNS = ("timestamp", "open", "high", "low", "close", "volume")
-
-
-def public_error(err: BaseException) -> tuple[str, str, int]:
-    """``(code, message, http_status)`` safe to show a client."""
-    if isinstance(err, ConflictError):  # a lost write race that outlived its retries
-        return "STORAGE_ERROR", "storage is busy; try again", 503
-    if isinstance(err, DataServiceError) and err.code in PUBLIC_CODES and err.code != "INTERNAL_ERROR":
-        return err.code, err.message, err.http_status
-    return "INTERNAL_ERROR", INTERNAL_MESSAGE, 500
 
 
 def progress(request_id: str | None, done: int, total: int) -> dict[str, Any]:
@@ -68,7 +41,7 @@ def current_timestamp(request_id: str | None, series: SeriesKey, ts: int | None)
 
 
 def error(request_id: str | None, err: BaseException) -> dict[str, Any]:
-    code, message, _ = public_error(err)
+    code, message, _ = public_view(err)
     return {"type": "error_response", "request_id": request_id, "code": code, "message": message}
 
 

@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from shared.api.http_handlers import HttpResult, error_result, json_result
-from shared.composition import Services
 from shared.errors import ConfigurationError, InvalidRequestError
+
+if TYPE_CHECKING:  # typing only: composition is a higher layer (no runtime import)
+    from shared.composition import Services
 
 PRINCIPAL_HEADER = "x-ms-client-principal-id"
 _USER_ID = re.compile(r"^[A-Za-z0-9@._:+-]{1,128}$")

@@ -19,10 +19,10 @@ The per-connection slot is renewed when an attempt starts and released when the 
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import orjson
 
-from shared.composition import Services
 from shared.errors import DataServiceError, ExchangeUnavailableError, StorageError
 from shared.webpubsub import messages
 from shared.webpubsub.historical import serve_historical
@@ -30,6 +30,9 @@ from shared.webpubsub.jobs import HistoricalJob, parse_job
 from shared.webpubsub.limits import ConnectionLimiter
 from shared.webpubsub.sender import ConnectionGone, ConnectionSender, SendError
 from shared.webpubsub.trigger import shown
+
+if TYPE_CHECKING:  # typing only: composition is a higher layer (no runtime import)
+    from shared.composition import Services
 
 log = logging.getLogger(__name__)
 TRANSIENT = (ExchangeUnavailableError, StorageError, SendError)

@@ -9,8 +9,9 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.api.encoding import Rechunker, chunk_messages, ohlcv_csv, ohlcv_json, rows_of, rows_per_chunk
+from shared.api.encoding import ohlcv_csv, ohlcv_json, rows_of
 from shared.store.parquet_codec import SCHEMA
+from shared.webpubsub.chunks import Rechunker, chunk_messages, rows_per_chunk
 
 prices = st.floats(min_value=1e-12, max_value=1e15, allow_nan=False)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from shared.api.encoding import rows_per_chunk
 from shared.api.requests import HistoricalRequest
 from shared.errors import DataServiceError
 from shared.webpubsub import messages
+from shared.webpubsub.chunks import rows_per_chunk
 from shared.webpubsub.historical import serve_historical
 from tests.emulator.fixtures import LISTING_MS
 from tests.fetch.helpers import BTC, MIN, NOW_SLOT, fetch_rows

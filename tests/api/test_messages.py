@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shared.errors import (
+    INTERNAL_MESSAGE,
     CoinNotAvailableError,
     ConfigurationError,
     ConflictError,
@@ -19,6 +20,8 @@ from shared.errors import (
     StorageError,
     UnknownExchangeError,
     UnsupportedTimeframeError,
+    public_codes,
+    public_view,
 )
 from shared.series import SeriesKey
 from shared.webpubsub import messages
@@ -83,8 +86,8 @@ def test_every_message_type():
     ],
 )
 def test_public_errors_keep_code_message_and_status(err, code, status):
-    assert messages.public_error(err) == (code, "m", status)
-    assert messages.error(None, err)["code"] in messages.PUBLIC_CODES
+    assert public_view(err) == (code, "m", status)
+    assert messages.error(None, err)["code"] in public_codes()
 
 
 @pytest.mark.parametrize(
@@ -102,9 +105,9 @@ def test_anything_else_is_a_generic_internal_error(err):
         "type": "error_response",
         "request_id": "r",
         "code": "INTERNAL_ERROR",
-        "message": messages.INTERNAL_MESSAGE,
+        "message": INTERNAL_MESSAGE,
     }
 
 
 def test_a_lost_write_race_is_a_storage_error():
-    assert messages.public_error(ConflictError("etag mismatch on data/x"))[:1] == ("STORAGE_ERROR",)
+    assert public_view(ConflictError("etag mismatch on data/x"))[:1] == ("STORAGE_ERROR",)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from shared.errors import public_codes
 from shared.webpubsub.events import EventOutcome
-from shared.webpubsub.messages import PUBLIC_CODES
 from tests.emulator.server import DEFAULT_NOW_MS
 
 MIN = 60_000
@@ -41,7 +41,7 @@ def error_reply(outcome: EventOutcome) -> dict[str, Any]:
     message = reply_message(outcome)
     assert set(message) == {"type", "request_id", "code", "message"}
     assert message["type"] == "error_response"
-    assert message["code"] in PUBLIC_CODES
+    assert message["code"] in public_codes()
     assert isinstance(message["message"], str) and message["message"]
     assert message["request_id"] is None or isinstance(message["request_id"], str)
     return message
