@@ -14,13 +14,16 @@ from shared.api import http_handlers as http
 from shared.api import targets as targets_api
 from shared.api.health import health as health_check
 from shared.azure_functions import answer, params_of, to_response
+from shared.host_json import HOST_JSON, host_options
+from shared.settings import DEFAULT_HUB
 from shared.sync.runner import run_sync
 from shared.webpubsub.events import answer_user_event
 from shared.webpubsub.negotiate import negotiate as negotiate_handler
 from shared.webpubsub.worker import run_job
 
-HUB = os.environ.get("WEBPUBSUB_HUB") or "marketdata"  # WEBPUBSUB_HUB; the bindings need it at indexing
+HUB = os.environ.get("WEBPUBSUB_HUB") or DEFAULT_HUB  # WEBPUBSUB_HUB; the bindings need it at indexing
 QUEUE = "historical-requests"  # Storage Queue (AzureWebJobsStorage) carrying historical jobs
+MAX_DEQUEUE = host_options(HOST_JSON).max_dequeue_count  # the queue's attempts before <queue>-poison
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 
@@ -88,7 +91,12 @@ async def request_current_timestamp(request: str) -> dict:
 async def historical_worker(msg: func.QueueMessage) -> None:
     services = await runtime.services()
     await run_job(
-        services, msg.get_body().decode("utf-8"), msg.dequeue_count or 1, services.sender, services.limiter
+        services,
+        msg.get_body().decode("utf-8"),
+        msg.dequeue_count or 1,
+        services.sender,
+        services.limiter,
+        max_dequeue=MAX_DEQUEUE,
     )
 
 

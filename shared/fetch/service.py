@@ -31,7 +31,7 @@ from shared.exchange.client import ExchangeClient, closed_boundary
 from shared.exchange.registry import ExchangeRegistry
 from shared.fetch.page_writer import PageWriter
 from shared.fetch.planning import FetchPlan, plan_fetch, split_span
-from shared.fetch.progress import Progress, ProgressCallback, report
+from shared.fetch.progress import FetchTally, ProgressCallback, report
 from shared.intervals import align
 from shared.series import SeriesKey
 from shared.store import CandleStore, SeriesInfo
@@ -92,7 +92,7 @@ class CandleService:
         return candles
 
     async def _open(self, series: SeriesKey, start: int, end: int) -> CandleStream:
-        self.exchanges.require_enabled(series.exchange)
+        # callers checked the exchange (``check_request`` or ``sync``): not again here
         served_end = max(start, min(end, self.closed_end(series)))
         missing = align(await self.store.missing(series, start, served_end), series.tf_ms)
         plugin, limit = None, 1
@@ -108,7 +108,7 @@ class CandleService:
         return closed_boundary(self._clock(), self._margin_s, series.tf_ms)
 
     async def fill(
-        self, series: SeriesKey, span: tuple[int, int], plugin: ExchangeClient, limit: int, tally: _Tally
+        self, series: SeriesKey, span: tuple[int, int], plugin: ExchangeClient, limit: int, tally: FetchTally
     ) -> None:
         lock = self._locks.get(series)
         if lock is None:
@@ -171,29 +171,6 @@ class CandleService:
         return SyncResult(series, tally.candles, tally.requests, tally.writes, start, stream.end)
 
 
-class _Tally:
-    """Counts of one fetch, and its progress reports."""
-
-    def __init__(
-        self, callback: ProgressCallback | None, plan: FetchPlan, total_slots: int, tf_ms: int
-    ) -> None:
-        self.callback = callback
-        self.plan = plan
-        self.total = total_slots
-        self.known = total_slots - plan.missing_candles
-        self.requests = self.candles = self.writes = 0
-        self.tf_ms = tf_ms
-
-    def progress(self) -> Progress:
-        return Progress(
-            min(self.known, self.total), self.total, len(self.plan.spans), self.requests, self.plan.requests
-        )
-
-    async def page_done(self, span_ms: int) -> None:
-        self.known += span_ms // self.tf_ms
-        await report(self.callback, self.progress())
-
-
 class CandleStream:
     """One opened request: the served range, the plan, and the batches in timestamp order."""
 
@@ -209,7 +186,7 @@ class CandleStream:
     ) -> None:
         self.service, self.series, self.start, self.end = service, series, start, end
         self.plan, self.plugin, self.limit = plan, plugin, limit
-        self.tally = _Tally(None, plan, candle_count(start, end, series.tf_ms), series.tf_ms)
+        self.tally = FetchTally(None, plan, candle_count(start, end, series.tf_ms), series.tf_ms)
 
     @property
     def requests_made(self) -> int:

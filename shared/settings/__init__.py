@@ -7,16 +7,21 @@
 """
 
 from shared.settings.groups import (
+    DEFAULT_HUB,
+    HUB_PATTERN,
     CcxtSettings,
     ExchangeCredentials,
     LogSettings,
     StorageSettings,
     SyncSettings,
+    azure_access,
 )
 from shared.settings.model import GROUPS, SECRET_SETTINGS, Settings, load_settings
 
 __all__ = [
+    "DEFAULT_HUB",
     "GROUPS",
+    "HUB_PATTERN",
     "SECRET_SETTINGS",
     "CcxtSettings",
     "ExchangeCredentials",
@@ -24,5 +29,6 @@ __all__ = [
     "Settings",
     "StorageSettings",
     "SyncSettings",
+    "azure_access",
     "load_settings",
 ]

@@ -13,7 +13,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, mode
 from pydantic import field_validator as check
 from pydantic_settings import NoDecode
 
-from shared.errors import DataServiceError
+from shared.errors import ConfigurationError, DataServiceError
 from shared.series import SeriesKey, validate_exchange
 from shared.settings.parsing import SettingValueError as Bad
 from shared.settings.parsing import (
@@ -26,6 +26,17 @@ from shared.settings.parsing import (
 )
 
 _GROUP = ConfigDict(hide_input_in_errors=True)
+
+# The Web PubSub hub name (WEBPUBSUB_HUB): what the service accepts, and the default. Written once here;
+# the settings, the queued jobs and function_app.py's bindings use these two.
+HUB_PATTERN = r"^[A-Za-z][A-Za-z0-9_]{0,127}$"
+DEFAULT_HUB = "marketdata"
+
+AZURE_ACCESS_NEEDED = (
+    "STORAGE_TYPE=azure needs STORAGE_AZURE_CONNECTION_STRING or STORAGE_AZURE_ACCOUNT_URL "
+    "(a connection string such as 'UseDevelopmentStorage=true', or "
+    "https://<account>.blob.core.windows.net used with managed identity)"
+)
 
 
 class StorageSettings(BaseModel):
@@ -43,12 +54,24 @@ class StorageSettings(BaseModel):
 
     @model_validator(mode="after")
     def _azure_needs_a_way_in(self) -> StorageSettings:
-        if self.type == "azure" and not (self.azure_connection_string or self.azure_account_url):
-            raise Bad(
-                "STORAGE_TYPE=azure needs STORAGE_AZURE_CONNECTION_STRING or STORAGE_AZURE_ACCOUNT_URL",
-                env="STORAGE_TYPE",
-            )
+        if self.type == "azure":
+            try:
+                azure_access(self)
+            except ConfigurationError as exc:
+                raise Bad(exc.message, env="STORAGE_TYPE") from None
         return self
+
+
+def azure_access(storage: StorageSettings) -> SecretStr | str:
+    """The way into Azure Storage: the connection string, else the account URL (managed identity).
+
+    The one check of "STORAGE_TYPE=azure needs ...": the settings validator runs it, and the storage
+    code calls it again for settings built without validation (``model_construct``)."""
+    if storage.azure_connection_string is not None:
+        return storage.azure_connection_string
+    if storage.azure_account_url:
+        return storage.azure_account_url
+    raise ConfigurationError(AZURE_ACCESS_NEEDED)
 
 
 class ExchangeCredentials(BaseModel):

@@ -22,6 +22,8 @@ from pydantic_settings.exceptions import SettingsError
 from shared.errors import ConfigurationError
 from shared.settings.errors import secret_env_names, to_configuration_error
 from shared.settings.groups import (
+    DEFAULT_HUB,
+    HUB_PATTERN,
     CcxtSettings,
     ExchangeCredentials,
     LogSettings,
@@ -69,7 +71,7 @@ class Settings(BaseSettings):
     key_vault_url: str | None = None
     max_request_candles: int = Field(default=1_000_000, ge=1)
     http_max_candles: int = Field(default=100_000, ge=1)
-    webpubsub_hub: str = Field(default="marketdata", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,127}$")
+    webpubsub_hub: str = Field(default=DEFAULT_HUB, pattern=HUB_PATTERN)
     # The Web PubSub extension's own setting name; the service SDK reads the same value to send messages.
     webpubsub_connection_string: SecretStr | None = Field(
         default=None,

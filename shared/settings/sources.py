@@ -6,6 +6,11 @@
   so the secret ``STORAGE--AZURE-CONNECTION-STRING`` fills ``storage.azure_connection_string``
   (group ``--`` field, every ``_`` written as ``-``; top-level settings are ``MAX-REQUEST-CANDLES``).
   Its only change is that the ``SecretClient`` comes from a factory, so tests pass a stub client.
+  That needs the one override of a private pydantic-settings method (``_load_env_vars``): the parent
+  builds ``SecretClient`` from a module global there, and ``AzureKeyVaultMapping`` lists the secrets
+  as it is built, so nothing public can swap the client. pyproject.toml pins pydantic-settings to the
+  minor this was written against, and tests/settings/test_key_vault_override.py fails when the
+  parent method changes.
 
 ``SourceOptions`` carries the injectable parts (credential, client factory, file path) from
 ``load_settings`` to ``Settings.settings_customise_sources`` through a context variable.
@@ -63,15 +68,16 @@ class LocalSettingsJsonSource(EnvSettingsSource):
     """Environment-variable semantics (names, nesting, empty = unset) over a file's ``Values``."""
 
     def __init__(self, settings_cls: type[BaseSettings], path: Path | None) -> None:
-        self._path = path  # set before super().__init__, which loads the values
         super().__init__(settings_cls)
-
-    def _load_env_vars(self) -> Mapping[str, str | None]:
-        values = read_local_settings_values(self._path)
-        return parse_env_vars(values, self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str)
+        self.path = path
+        # ``env_vars`` is the public mapping the parent reads fields from (it filled it from os.environ)
+        values = read_local_settings_values(path)
+        self.env_vars = parse_env_vars(
+            values, self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str
+        )
 
     def __repr__(self) -> str:
-        return f"LocalSettingsJsonSource(path={str(self._path)!r})"
+        return f"LocalSettingsJsonSource(path={str(self.path)!r})"
 
 
 def default_secret_client(vault_url: str, credential: Any) -> Any:
@@ -88,14 +94,16 @@ class KeyVaultSource(AzureKeyVaultSettingsSource):
         credential: Any,
         secret_client_factory: SecretClientFactory | None = None,
     ) -> None:
-        self._client_factory = secret_client_factory or default_secret_client
+        # set before super().__init__, which calls _load_env_vars; our own copies, not the parent's privates
+        self.vault_url, self.credential = url, credential
+        self.client_factory = secret_client_factory or default_secret_client
         super().__init__(settings_cls, url, credential, dash_to_underscore=True)
 
     def _load_env_vars(self) -> Mapping[str, str | None]:
         # The parent builds ``SecretClient(...)`` from a module global here; this override is the same
         # mapping with the client taken from the factory (the one seam for a stub client in tests).
         return AzureKeyVaultMapping(
-            secret_client=self._client_factory(self._url, self._credential),
+            secret_client=self.client_factory(self.vault_url, self.credential),
             case_sensitive=self.case_sensitive,
             snake_case_conversion=False,
             env_prefix=self.env_prefix,

@@ -16,9 +16,10 @@ from azure.core import MatchConditions
 from azure.core.credentials_async import AsyncTokenCredential
 from azure.core.exceptions import AzureError, HttpResponseError, ResourceExistsError, ResourceNotFoundError
 from azure.storage.blob.aio import ContainerClient
+from pydantic import SecretStr
 
 from shared.errors import ConfigurationError, ConflictError, StorageError
-from shared.settings import StorageSettings
+from shared.settings import StorageSettings, azure_access
 from shared.storage.backend import ObjectInfo, StoredObject
 from shared.storage.blob_errors import safe_endpoint, status_of, to_storage_error
 from shared.storage.keys import validate_key, validate_prefix
@@ -53,10 +54,12 @@ class BlobBackend:
         ``client_options`` go to the ``ContainerClient`` (e.g. ``retry_total``, ``connection_timeout``).
         """
         name = settings.azure_container_name
-        if settings.azure_connection_string is not None:
-            secret = settings.azure_connection_string.get_secret_value()
+        access = azure_access(settings)
+        if isinstance(access, SecretStr):
             try:
-                client = ContainerClient.from_connection_string(secret, name, **client_options)
+                client = ContainerClient.from_connection_string(
+                    access.get_secret_value(), name, **client_options
+                )
             except (ValueError, AzureError):
                 # ``from None``: the SDK's message may quote the connection string.
                 raise ConfigurationError(
@@ -64,18 +67,11 @@ class BlobBackend:
                     "(expected 'UseDevelopmentStorage=true' or 'AccountName=...;AccountKey=...;...')"
                 ) from None
             return cls(client)
-        if settings.azure_account_url:
-            from azure.identity.aio import DefaultAzureCredential
+        from azure.identity.aio import DefaultAzureCredential
 
-            credential = DefaultAzureCredential()
-            client = ContainerClient(
-                settings.azure_account_url, name, credential=credential, **client_options
-            )
-            return cls(client, credential=credential)
-        raise ConfigurationError(
-            "STORAGE_TYPE=azure needs STORAGE_AZURE_CONNECTION_STRING or STORAGE_AZURE_ACCOUNT_URL "
-            "(https://<account>.blob.core.windows.net, used with managed identity)"
-        )
+        credential = DefaultAzureCredential()
+        client = ContainerClient(access, name, credential=credential, **client_options)
+        return cls(client, credential=credential)
 
     async def _ensure_container(self, key: str) -> None:
         if self._container_ready:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from shared.errors import ConfigurationError
-from shared.settings import StorageSettings
+from shared.settings import StorageSettings, azure_access
 from shared.storage.backend import StorageBackend
 from shared.storage.local_backend import LocalFileBackend
 
@@ -19,12 +19,7 @@ def create_backend(settings: StorageSettings, **azure_client_options: Any) -> St
     if settings.type == "local":
         return LocalFileBackend(settings.local_root_path)
     if settings.type == "azure":
-        if settings.azure_connection_string is None and not settings.azure_account_url:
-            raise ConfigurationError(
-                "STORAGE_TYPE=azure needs STORAGE_AZURE_CONNECTION_STRING "
-                "(e.g. 'UseDevelopmentStorage=true') or STORAGE_AZURE_ACCOUNT_URL "
-                "(https://<account>.blob.core.windows.net, managed identity)"
-            )
+        azure_access(settings)  # fails before the Azure SDK is imported
         # Imported here so that local-only use does not pay for importing the Azure SDK (~0.2 s).
         from shared.storage.blob_backend import BlobBackend
 

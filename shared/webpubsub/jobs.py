@@ -13,10 +13,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from shared.api.requests import HistoricalRequest
 from shared.errors import InvalidRequestError
+from shared.settings import HUB_PATTERN
 from shared.webpubsub.limits import validate_job_id
 from shared.webpubsub.trigger import validate_connection_id
 
-HUB_PATTERN = r"^[A-Za-z][A-Za-z0-9_]{0,127}$"  # as WEBPUBSUB_HUB and the service
 MAX_JOB_BYTES = 48 * 1024  # the queue takes 64 KiB, base64-encoded by the host
 
 

@@ -1,7 +1,8 @@
 """The queue-triggered worker: serve one historical job and send its messages to the job's connection.
 
 Retry policy (the queue re-delivers a message while the function raises, up to ``maxDequeueCount``,
-then moves it to ``<queue>-poison``; ``max_dequeue`` must equal that count):
+then moves it to ``<queue>-poison``; ``max_dequeue`` is that count, from ``host.json`` through
+``shared.host_json``):
 
 - permanent errors (bad request, unknown coin, history not available, ...): ``error_response`` is
   sent and the job ends normally;
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING
 import orjson
 
 from shared.errors import DataServiceError, ExchangeUnavailableError, StorageError
+from shared.host_json import host_options
 from shared.webpubsub import messages
 from shared.webpubsub.historical import serve_historical
 from shared.webpubsub.jobs import HistoricalJob, parse_job
@@ -45,7 +47,7 @@ async def run_job(
     sender: ConnectionSender | None,
     limiter: ConnectionLimiter,
     *,
-    max_dequeue: int = 5,
+    max_dequeue: int | None = None,  # None: host.json's maxDequeueCount
     max_message_bytes: int = 900_000,
 ) -> None:
     try:
@@ -57,6 +59,8 @@ async def run_job(
         log.error("job %s dropped: Web PubSub is not configured (WebPubSubConnectionString)", parsed.job_id)
         await limiter.release(parsed.connection_id, parsed.job_id)
         return
+    if max_dequeue is None:
+        max_dequeue = host_options().max_dequeue_count
     last = dequeue_count >= max_dequeue
     where = f"job {parsed.job_id} (attempt {dequeue_count} of {max_dequeue})"
     release = True

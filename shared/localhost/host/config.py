@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,33 +9,30 @@ from typing import Any
 from pydantic import SecretStr
 
 from shared.errors import ConfigurationError
+from shared.host_json import HostJson, read_host_json
+
+_AZURE = HostJson()  # the Functions host's defaults
 
 
 @dataclass(frozen=True)
 class HostOptions:
-    route_prefix: str = "api"  # extensions.http.routePrefix
-    max_dequeue_count: int = 5  # extensions.queues.maxDequeueCount
+    route_prefix: str = _AZURE.route_prefix  # extensions.http.routePrefix
+    max_dequeue_count: int = _AZURE.max_dequeue_count  # extensions.queues.maxDequeueCount
     queue_consumers: int = 4  # concurrent queue-triggered calls per queue (extensions.queues.batchSize)
     queue_retry_delay: float = 1.0  # before a failed message is delivered again (Azure: visibilityTimeout)
     max_request_bytes: int = 100 * 1024 * 1024  # the Functions host's HTTP request limit
 
     @classmethod
     def from_host_json(cls, path: Path | None, **overrides: Any) -> HostOptions:
-        """Read ``host.json`` when it exists; ``overrides`` win (tests set a short retry delay)."""
-        extensions: dict[str, Any] = {}
-        if path is not None and path.is_file():
-            try:
-                extensions = json.loads(path.read_text(encoding="utf-8")).get("extensions") or {}
-            except ValueError as exc:
-                raise ConfigurationError(f"{path} is not valid JSON ({exc})") from None
-        queues, http = extensions.get("queues") or {}, extensions.get("http") or {}
-        values: dict[str, Any] = {}
-        if "routePrefix" in http:
-            values["route_prefix"] = str(http["routePrefix"])
-        if "maxDequeueCount" in queues:
-            values["max_dequeue_count"] = max(1, int(queues["maxDequeueCount"]))
-        if "batchSize" in queues:
-            values["queue_consumers"] = max(1, min(32, int(queues["batchSize"])))
+        """Read ``host.json`` when it exists (``shared.host_json``); ``overrides`` win (tests set a
+        short retry delay)."""
+        found = read_host_json(path)
+        values: dict[str, Any] = {
+            "route_prefix": found.route_prefix,
+            "max_dequeue_count": found.max_dequeue_count,
+        }
+        if found.queue_batch_size is not None:
+            values["queue_consumers"] = min(32, found.queue_batch_size)
         values.update(overrides)
         return cls(**values)
 

@@ -53,6 +53,15 @@ class LocalQueue:
         self._tasks: set[asyncio.Task[None]] = set()
         self._active = 0
 
+    @property
+    def has_consumer(self) -> bool:
+        """A queue-triggered function reads this queue (else its messages stay queued)."""
+        return self._handler is not None
+
+    def tasks(self) -> list[asyncio.Task[None]]:
+        """The queue's consumers and waiting retries that are still running."""
+        return [t for t in self._tasks if not t.done()]
+
     def start(self) -> None:
         for n in range(self._consumer_count):
             self._track(asyncio.create_task(self._consume(), name=f"queue {self.name} consumer {n}"))

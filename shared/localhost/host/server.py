@@ -75,7 +75,7 @@ class LocalHost:
     def tasks(self) -> list[asyncio.Task[Any]]:
         """The host's own background tasks still running (timers, queue consumers, retries)."""
         own = [t for t in self._tasks if not t.done()]
-        return own + [t for q in self.queues.values() for t in q._tasks if not t.done()]
+        return own + [t for q in self.queues.values() for t in q.tasks()]
 
     # -- lifecycle ------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -100,7 +100,7 @@ class LocalHost:
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
         if self.port == 0:
-            self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            self.port = self._runner.addresses[0][1]  # the port the OS picked
         for queue in self.queues.values():
             queue.start()
         for function in self.functions.of_kind(TIMER):
@@ -133,7 +133,7 @@ class LocalHost:
 
     def _queue(self, name: str, consumer: Function | None) -> LocalQueue:
         key = name.lower()  # Storage Queue names are lower case
-        if key not in self.queues or (consumer is not None and self.queues[key]._handler is None):
+        if key not in self.queues or (consumer is not None and not self.queues[key].has_consumer):
             handler = queue_runner(consumer, self.enqueue) if consumer is not None else None
             if consumer is None:
                 log.warning("queue %s has no queue-triggered function; its messages stay queued", name)
