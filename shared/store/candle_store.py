@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from shared.backoff import RetryPolicy, on, retrying
 from shared.errors import ConflictError, InvalidRequestError, StorageError
 from shared.intervals import Interval, clip, missing, subtract, union
 from shared.series import SeriesKey
@@ -99,23 +99,27 @@ class CandleStore:
         self, series: SeriesKey, p_start: int, rows: pa.Table, covered: list[Interval]
     ) -> tuple[int, int]:
         key = layout.partition_key(series, p_start)
-        for attempt in range(self._max_write_attempts):
-            current = await self.backend.read(key)
-            data = await asyncio.to_thread(
-                _merged_partition, current.data if current else None, rows, covered
-            )
-            if data is None:
-                return 0, attempt  # nothing new: no write at all
-            try:
-                if current is None:
-                    await self.backend.write(key, data, if_none_match=True)
-                else:
-                    await self.backend.write(key, data, if_match=current.etag)
-                return 1, attempt
-            except ConflictError:
-                log.debug("write race on %s (attempt %d); re-reading and merging", key, attempt + 1)
-                # jittered backoff: without it, N writers on one partition cost about N^2 attempts
-                await asyncio.sleep(random.uniform(0, min(0.5, 0.005 * 2**attempt)))
+        policy = RetryPolicy(self._max_write_attempts, 0.005, 0.5, min_jitter=0.0)
+        try:
+            # jittered backoff: without it, N writers on one partition cost about N^2 attempts
+            async for attempt in retrying(policy, on(ConflictError)):
+                with attempt:
+                    retries = attempt.retry_state.attempt_number - 1
+                    if retries:
+                        log.debug("write race on %s (attempt %d); re-reading and merging", key, retries + 1)
+                    current = await self.backend.read(key)
+                    data = await asyncio.to_thread(
+                        _merged_partition, current.data if current else None, rows, covered
+                    )
+                    if data is None:
+                        return 0, retries  # nothing new: no write at all
+                    if current is None:
+                        await self.backend.write(key, data, if_none_match=True)
+                    else:
+                        await self.backend.write(key, data, if_match=current.etag)
+                    return 1, retries
+        except ConflictError:
+            pass
         raise StorageError(f"could not write {key}: {self._max_write_attempts} conflicting writers in a row")
 
     # -- coverage ------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """The watched targets the timer syncs, persisted as one JSON object in storage.
 
 Every change is a read-modify-write guarded by the object's ETag (``if_match``; ``if_none_match`` when
-it is created), retried on ``ConflictError`` after a jittered backoff: concurrent PUT/DELETE calls, on
-this instance or another, and the timer recording its run never lose each other's updates.
+it is created), retried on ``ConflictError`` after a jittered backoff (``shared.backoff``): concurrent
+PUT/DELETE calls, on this instance or another, and the timer recording its run never lose each other's
+updates.
 
 The first time the object is touched and does not exist, it is created from the initial list
 (``SYNC_TARGETS``). Only then: once the object exists, a removed target stays removed and a changed
@@ -18,6 +19,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeVar
 
+from shared.backoff import RetryPolicy, on, retrying
 from shared.errors import ConflictError, StorageError
 from shared.fetch.service import SyncResult
 from shared.series import SeriesKey
@@ -43,17 +45,16 @@ class TargetStore:
         base_delay_s: float = 0.02,
         max_delay_s: float = 1.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        jitter: Callable[[], float] = random.random,
+        rng: random.Random | None = None,
     ) -> None:
         self._backend = backend
         self._initial = tuple(dict.fromkeys(initial))
         self._key = key
         self._clock = clock
         self._max_attempts = max_attempts
-        self._base_delay_s = base_delay_s
-        self._max_delay_s = max_delay_s
+        self._policy = RetryPolicy(max_attempts, base_delay_s, max_delay_s, min_jitter=0.0)
         self._sleep = sleep
-        self._jitter = jitter
+        self._rng = rng
 
     def now_ms(self) -> int:
         return int(self._clock() * 1000)
@@ -117,23 +118,21 @@ class TargetStore:
     async def _update(self, change: Callable[[States], tuple[R, bool]]) -> R:
         """Apply ``change`` to the current targets and store them when it changed them (or when the
         object does not exist yet: the seed is written on first use, so it is applied only once)."""
-        for attempt in range(1, self._max_attempts + 1):
-            states, etag = await self._read()
-            result, changed = change(states)
-            if not changed and etag is not None:
-                return result
-            try:
-                if etag is None:
-                    await self._backend.write(self._key, encode(states), if_none_match=True)
-                else:
-                    await self._backend.write(self._key, encode(states), if_match=etag)
-                return result
-            except ConflictError:
-                if attempt == self._max_attempts:
-                    break
-                # full jitter: concurrent writers spread out instead of colliding again in lockstep
-                delay = min(self._max_delay_s, self._base_delay_s * 2 ** (attempt - 1))
-                await self._sleep(delay * self._jitter())
+        try:
+            # full jitter: concurrent writers spread out instead of colliding again in lockstep
+            async for attempt in retrying(self._policy, on(ConflictError), sleep=self._sleep, rng=self._rng):
+                with attempt:
+                    states, etag = await self._read()
+                    result, changed = change(states)
+                    if not changed and etag is not None:
+                        return result
+                    if etag is None:
+                        await self._backend.write(self._key, encode(states), if_none_match=True)
+                    else:
+                        await self._backend.write(self._key, encode(states), if_match=etag)
+                    return result
+        except ConflictError:
+            pass
         log.warning("targets: %d conflicting writes in a row, giving up", self._max_attempts)
         raise StorageError(
             f"the targets could not be updated: {self._max_attempts} concurrent changes in a row; try again"

@@ -8,10 +8,10 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from shared.backoff import RetryPolicy
 from shared.exchange import closed_boundary
 from shared.exchange.ccxt.config import ccxt_config, deep_merge
 from shared.exchange.page import clean_rows
-from shared.exchange.retry import RetryPolicy
 from shared.settings import CcxtSettings, ExchangeCredentials
 
 TF = 60_000

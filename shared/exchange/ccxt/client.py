@@ -17,6 +17,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
+from shared.backoff import RetryPolicy, with_retries
 from shared.errors import CoinNotAvailableError, UnknownExchangeError, UnsupportedTimeframeError
 from shared.exchange.ccxt.config import ccxt_config, secrets_of
 from shared.exchange.ccxt.errors import MalformedResponse, classify, map_error
@@ -24,7 +25,6 @@ from shared.exchange.client import DOCUMENTED_PAGE_LIMITS, FALLBACK_PAGE_LIMIT, 
 from shared.exchange.markets import MarketCache
 from shared.exchange.page import OhlcvPage
 from shared.exchange.paging import iterate_pages
-from shared.exchange.retry import RetryPolicy, with_retries
 from shared.series import validate_symbol
 from shared.settings import CcxtSettings
 from shared.timeframes import timeframe_ms

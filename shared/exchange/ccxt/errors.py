@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from shared.backoff import Transient
 from shared.errors import (
     CoinNotAvailableError,
     DataServiceError,
@@ -17,7 +18,6 @@ from shared.errors import (
     ExchangeRateLimitedError,
     ExchangeUnavailableError,
 )
-from shared.exchange.retry import Transient
 
 MAX_MESSAGE = 300
 
