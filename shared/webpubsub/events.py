@@ -38,7 +38,7 @@ _FALLBACK = {"data": orjson.dumps(messages.error(None, Exception())).decode(), "
 
 @dataclass(frozen=True, slots=True)
 class EventOutcome:
-    reply: dict[str, str] | None  # what the function returns to the caller
+    reply: dict[str, str]  # what the function returns to the caller
     job: str | None  # the queue message to enqueue, when work was accepted
 
 

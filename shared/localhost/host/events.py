@@ -23,13 +23,19 @@ from shared.localhost.host.invoke import Enqueue, call_with_outputs
 log = logging.getLogger(__name__)
 
 
-class UserEventCall(Protocol):  # what the stand-in passes (shared.localhost.webpubsub.standin)
-    hub: str
-    event_name: str
-    connection_id: str
-    user_id: str | None
-    data: str
-    data_type: str
+class UserEventCall(Protocol):  # what the stand-in passes (shared.localhost.webpubsub.events); read-only
+    @property
+    def hub(self) -> str: ...
+    @property
+    def event_name(self) -> str: ...
+    @property
+    def connection_id(self) -> str: ...
+    @property
+    def user_id(self) -> str | None: ...
+    @property
+    def data(self) -> str: ...
+    @property
+    def data_type(self) -> str: ...
 
 
 class NoSuchEvent(LookupError):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import azure.functions as func
@@ -32,7 +32,7 @@ def add_http_routes(
     app: web.Application,
     functions: AppIndex,
     keys: HostKeys,
-    inputs: dict[str, InputValue],
+    inputs: Mapping[str, InputValue],
     enqueue: Enqueue,
     prefix: str = "api",
 ) -> list[str]:
@@ -48,7 +48,7 @@ def add_http_routes(
     return paths
 
 
-def _handler(function: Function, keys: HostKeys, inputs: dict[str, InputValue], enqueue: Enqueue):
+def _handler(function: Function, keys: HostKeys, inputs: Mapping[str, InputValue], enqueue: Enqueue):
     level = str(function.trigger.get("authLevel", "FUNCTION"))
 
     async def handle(request: web.Request) -> web.StreamResponse:
