@@ -20,16 +20,9 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from pydantic_settings.exceptions import SettingsError
 
 from shared.errors import ConfigurationError
+from shared.settings import groups
 from shared.settings.errors import secret_env_names, to_configuration_error
-from shared.settings.groups import (
-    DEFAULT_HUB,
-    HUB_PATTERN,
-    CcxtSettings,
-    ExchangeCredentials,
-    LogSettings,
-    StorageSettings,
-    SyncSettings,
-)
+from shared.settings.groups import DEFAULT_HUB, HUB_PATTERN
 from shared.settings.parsing import SettingValueError as Bad
 from shared.settings.parsing import check_url, is_url
 from shared.settings.sources import (
@@ -41,15 +34,7 @@ from shared.settings.sources import (
     default_credential,
 )
 
-__all__ = [
-    "CcxtSettings",
-    "ExchangeCredentials",
-    "LogSettings",
-    "Settings",
-    "StorageSettings",
-    "SyncSettings",
-    "load_settings",
-]
+__all__ = ["GROUPS", "SECRET_SETTINGS", "Settings", "load_settings"]  # the package re-exports the groups
 
 
 class Settings(BaseSettings):
@@ -63,10 +48,10 @@ class Settings(BaseSettings):
         hide_input_in_errors=True,
     )
 
-    storage: StorageSettings = Field(default_factory=StorageSettings)
-    ccxt: CcxtSettings = Field(default_factory=CcxtSettings)
-    sync: SyncSettings = Field(default_factory=SyncSettings)
-    log: LogSettings = Field(default_factory=LogSettings)
+    storage: groups.StorageSettings = Field(default_factory=groups.StorageSettings)
+    ccxt: groups.CcxtSettings = Field(default_factory=groups.CcxtSettings)
+    sync: groups.SyncSettings = Field(default_factory=groups.SyncSettings)
+    log: groups.LogSettings = Field(default_factory=groups.LogSettings)
 
     key_vault_url: str | None = None
     max_request_candles: int = Field(default=1_000_000, ge=1)
