@@ -60,7 +60,7 @@ class FakeWebPubSub:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, 0)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = self._runner.addresses[0][1]  # the port the OS picked
 
     async def stop(self) -> None:
         if self._runner is not None:

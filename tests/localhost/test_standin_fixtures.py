@@ -71,7 +71,7 @@ async def standin_fixture() -> AsyncIterator[StandInServer]:
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    port = runner.addresses[0][1]  # the port the OS picked
     try:
         yield StandInServer(standin, dispatch, access_key, port)
     finally:
