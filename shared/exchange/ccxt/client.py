@@ -1,4 +1,4 @@
-"""The one exchange plugin: any ccxt exchange id, through ``ccxt.async_support``.
+"""The ccxt exchange plugin (the registry's fallback): any ccxt exchange id, through ``ccxt.async_support``.
 
 ccxt is imported (in a worker thread, ~0.4 s) only when this plugin first talks to its exchange, so
 importing this module -- or creating the plugin -- stays cheap. One ccxt instance per plugin, reused
