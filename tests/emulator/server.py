@@ -28,7 +28,8 @@ import orjson
 from aiohttp import web
 
 from shared.timeframes import timeframe_ms
-from tests.emulator import binance, okx
+from tests.emulator import binance, binance_private, okx, okx_private
+from tests.emulator.accounts import PrivateBook
 from tests.emulator.clock import FakeClock
 from tests.emulator.faults import Fault, FaultPlan, matches
 from tests.emulator.series import SyntheticSeries
@@ -44,6 +45,7 @@ class ExchangeEmulator:
         self.port = 0
         self.markets: dict[str, dict[str, SyntheticSeries]] = {d: {} for d in DIALECTS}
         self.faults = FaultPlan()
+        self.private = PrivateBook()  # scripted accounts for the private endpoints (accounts.py)
         self.counts: Counter[tuple[str, str]] = Counter()
         self._weight: Counter[int] = Counter()
         self._runner: web.AppRunner | None = None
@@ -52,6 +54,7 @@ class ExchangeEmulator:
     async def start(self) -> None:
         app = web.Application()
         app.add_routes(binance.routes(self) + okx.routes(self))
+        app.add_routes(binance_private.routes(self) + okx_private.routes(self))
         app.router.add_route("*", "/{tail:.*}", self._unknown)
         self._runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=0.5)
         await self._runner.setup()
