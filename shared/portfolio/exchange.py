@@ -21,14 +21,18 @@ from shared.errors import UnknownExchangeError
 from shared.exchange.ccxt.config import CREDENTIAL_KEYS, ccxt_config
 from shared.exchange.ccxt.errors import classify, map_error
 from shared.portfolio.credentials import AccountKeys
+from shared.portfolio.redaction import CCXT_LOGGER, SCRUBBER
 from shared.settings import CcxtSettings
 
 T = TypeVar("T")
 
 
 def account_config(settings: CcxtSettings, exchange_id: str, keys: AccountKeys) -> dict[str, Any]:
+    """ccxt's constructor config; it logs through the scrubbing logger (redaction.py). ``verbose`` is
+    forced off: ccxt prints verbose requests, headers and keys included, straight to stdout."""
     config = {k: v for k, v in ccxt_config(settings, exchange_id).items() if k not in CREDENTIAL_KEYS}
-    return {**config, **keys.ccxt_config()}
+    SCRUBBER.add(keys.values())
+    return {**config, **keys.ccxt_config(), "logger": CCXT_LOGGER, "verbose": False}
 
 
 class AccountExchange:

@@ -49,9 +49,13 @@ class ScriptedAccount:
     password: str | None = None
     balances: dict[str, float] = field(default_factory=dict)
     trades: list[ScriptedTrade] = field(default_factory=list)
-    positions: list[dict[str, Any]] = field(default_factory=list)  # OKX rows, e.g. {"instId": ..., "pos": ...}
+    positions: list[dict[str, Any]] = field(
+        default_factory=list
+    )  # OKX rows, e.g. {"instId": ..., "pos": ...}
 
-    def trade(self, symbol: str, side: str, *, amount: float, price: float, ts: int, **kw: Any) -> ScriptedTrade:
+    def trade(
+        self, symbol: str, side: str, *, amount: float, price: float, ts: int, **kw: Any
+    ) -> ScriptedTrade:
         scripted = ScriptedTrade(len(self.trades) + 1, symbol, side, amount, price, ts, **kw)
         self.trades.append(scripted)
         return scripted
