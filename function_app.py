@@ -15,6 +15,7 @@ from shared.api import targets as targets_api
 from shared.api.health import health as health_check
 from shared.azure_functions import answer, params_of, to_response
 from shared.host_json import HOST_JSON, host_options
+from shared.portfolio import http as portfolio_api
 from shared.settings import DEFAULT_HUB
 from shared.sync.runner import run_sync
 from shared.webpubsub.events import answer_user_event
@@ -63,6 +64,16 @@ async def targets(req: func.HttpRequest) -> func.HttpResponse:
     )
 
 
+@app.route(route="portfolio", methods=["GET"])
+async def portfolio(req: func.HttpRequest) -> func.HttpResponse:
+    return await answer(lambda services: portfolio_api.get_portfolio(services, params_of(req)))
+
+
+@app.route(route="portfolio/history", methods=["GET"])
+async def portfolio_history(req: func.HttpRequest) -> func.HttpResponse:
+    return await answer(lambda services: portfolio_api.get_history(services, params_of(req)))
+
+
 # -- Web PubSub user events (must answer quickly and never raise) -----------------------------------
 @app.generic_trigger(
     arg_name="request", type="webPubSubTrigger", hub=HUB, eventType="user", eventName="request_historical"
@@ -109,3 +120,9 @@ async def sync_targets(timer: func.TimerRequest) -> None:
         services.targets,
         concurrency_per_exchange=services.settings.sync.concurrency_per_exchange,
     )
+
+
+# -- the portfolio sync (docs/portfolio.md) ----------------------------------------------------------
+@app.timer_trigger(schedule="%PORTFOLIO_SCHEDULE%", arg_name="timer", run_on_startup=False, use_monitor=True)
+async def sync_portfolios(timer: func.TimerRequest) -> None:
+    await (await runtime.portfolio()).run()

@@ -9,6 +9,7 @@ connected at import time; ``Services.create`` is cheap (no network, no ccxt impo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
@@ -21,6 +22,9 @@ from shared.store import CandleStore
 from shared.sync.targets import TargetStore
 from shared.webpubsub.limits import ConnectionLimiter
 from shared.webpubsub.sender import ConnectionSender
+
+if TYPE_CHECKING:
+    from shared.portfolio.runner import PortfolioSync
 
 
 @dataclass
@@ -74,3 +78,18 @@ class Services:
                     await self.sender.aclose()
             finally:
                 await self.backend.close()
+
+
+def create_portfolio_sync(services: Services, **load_options: Any) -> PortfolioSync:
+    """The portfolio sync (docs/portfolio.md) on the candle service's storage and exchange options.
+
+    Blocking (reads the PORTFOLIO_* settings, Key Vault included, and checks every account's keys):
+    call it off the event loop. A wrong portfolio setting raises ``ConfigurationError`` here only."""
+    from shared.portfolio.credentials import account_keys
+    from shared.portfolio.runner import PortfolioSync
+    from shared.portfolio.settings import load_portfolio_settings
+    from shared.portfolio.store import PortfolioStore
+
+    settings = load_portfolio_settings(services.settings.ccxt.exchanges, **load_options)
+    keys = account_keys(settings)
+    return PortfolioSync(settings, keys, services.settings.ccxt, PortfolioStore(services.backend))

@@ -128,6 +128,13 @@ class TargetNotFoundError(NotAvailableError):
     public = True
 
 
+class AccountNotFoundError(NotAvailableError):
+    """A portfolio account that is not configured, or has no stored snapshot yet."""
+
+    code = "ACCOUNT_NOT_FOUND"
+    public = True
+
+
 class StorageError(DataServiceError):
     code = "STORAGE_ERROR"
     http_status = 503

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from typing import TYPE_CHECKING
 
-from shared.composition import Services
+from shared.composition import Services, create_portfolio_sync
 from shared.logging_config import configure_logging
 from shared.settings import load_settings
 
+if TYPE_CHECKING:
+    from shared.portfolio.runner import PortfolioSync
+
 _services: Services | None = None
+_portfolio: tuple[Services, PortfolioSync] | None = None  # built for these services
 # an asyncio.Lock belongs to one event loop; tests and the CLI run several loops in one process
 _locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
 
@@ -27,6 +32,16 @@ async def services() -> Services:
                 configure_logging(settings.log.level)
                 _services = Services.create(settings)
     return _services
+
+
+async def portfolio() -> PortfolioSync:
+    """The portfolio sync on this process's services, built on first use from its own settings: a
+    wrong PORTFOLIO_* setting raises here (each time, naming the setting) and never in ``services()``."""
+    global _portfolio
+    ready = await services()
+    if _portfolio is None or _portfolio[0] is not ready:
+        _portfolio = (ready, await asyncio.to_thread(create_portfolio_sync, ready))
+    return _portfolio[1]
 
 
 def install(ready: Services) -> None:

@@ -14,7 +14,8 @@ from shared.errors import (
     public_view,
 )
 
-# The codes docs/protocol.md promises to clients (plus TARGET_NOT_FOUND of /api/targets).
+# The codes docs/protocol.md promises to clients (plus TARGET_NOT_FOUND of /api/targets and
+# ACCOUNT_NOT_FOUND of /api/portfolio).
 DOCUMENTED = {
     "INVALID_REQUEST",
     "UNKNOWN_EXCHANGE",
@@ -27,6 +28,7 @@ DOCUMENTED = {
     "STORAGE_ERROR",
     "INTERNAL_ERROR",
     "TARGET_NOT_FOUND",
+    "ACCOUNT_NOT_FOUND",
 }
 
 

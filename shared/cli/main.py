@@ -5,7 +5,9 @@
   the gap-filling fetch in this process, with a progress bar, written as a file or to stdout;
 - ``cbdata sync``: one sync run of every watched target, now;
 - ``cbdata catalog``: what the store holds (the default command);
-- ``cbdata targets list | add EXCHANGE SYMBOL TIMEFRAME | remove EXCHANGE SYMBOL TIMEFRAME``.
+- ``cbdata targets list | add EXCHANGE SYMBOL TIMEFRAME | remove EXCHANGE SYMBOL TIMEFRAME``;
+- ``cbdata portfolio [sync] [--account NAME] [--json]``: the latest portfolio snapshots; ``sync`` first
+  runs one portfolio sync now (docs/portfolio.md).
 
 Every failure prints one line ``cbdata: CODE: message`` on stderr and exits non-zero: 2 for the
 service's own errors (``DataServiceError``) and usage errors, 1 for anything else, 130 on Ctrl-C.
@@ -65,6 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
     actions.add_parser("list", help="list the targets and their last sync")
     _series_arguments(actions.add_parser("add", help="watch a series"))
     _series_arguments(actions.add_parser("remove", help="stop watching a series"))
+
+    portfolio = commands.add_parser("portfolio", help="exchange accounts' portfolios (sync: one run now)")
+    portfolio.add_argument("action", nargs="?", choices=["show", "sync"], default="show")
+    portfolio.add_argument("--account", default=None, help="one account (default: all)")
+    portfolio.add_argument("--json", action="store_true", help="the stored documents as JSON")
     return parser
 
 
@@ -93,6 +100,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from shared.cli.targets import targets_command
 
         return asyncio.run(targets_command(args.action, args))
+    if command == "portfolio":
+        from shared.cli.portfolio import portfolio_command
+
+        return asyncio.run(portfolio_command(args))
     from shared.cli import store
 
     if command == "sync":

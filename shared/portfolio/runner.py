@@ -14,7 +14,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from shared.errors import DataServiceError, InvalidRequestError
+from shared.errors import AccountNotFoundError, DataServiceError
 from shared.portfolio.credentials import AccountKeys
 from shared.portfolio.exchange import AccountExchange
 from shared.portfolio.models import Snapshot
@@ -64,7 +64,7 @@ class PortfolioSync:
     async def run(self, only: str | None = None) -> RunSummary:
         chosen = [a for a in self.accounts if only is None or a.name == only]
         if only is not None and not chosen:
-            raise InvalidRequestError(
+            raise AccountNotFoundError(
                 f"no portfolio account called {only[:40]!r}; configured: "
                 f"{', '.join(a.name for a in self.accounts) or 'none'}"
             )

@@ -146,6 +146,18 @@ def load_portfolio_settings(
     return settings
 
 
+def configured_schedule(local_settings_file: Path | None = Path("local.settings.json")) -> str:
+    """``PORTFOLIO_SCHEDULE`` from the usual sources, or its default (for hosts that resolve
+    ``%PORTFOLIO_SCHEDULE%`` themselves). ``ConfigurationError`` when a portfolio setting is wrong."""
+    token = SOURCE_OPTIONS.set(SourceOptions(local_settings_file=local_settings_file))
+    try:
+        return PortfolioSettings().portfolio.schedule
+    except ValidationError as exc:
+        raise to_configuration_error(exc, ("portfolio",), SECRETS) from None
+    finally:
+        SOURCE_OPTIONS.reset(token)
+
+
 def check_accounts(settings: PortfolioSettings, exchanges: list[str] | tuple[str, ...]) -> None:
     unknown = [f"{a.name} ({a.exchange[:40]!r})" for a in settings.accounts if a.exchange not in exchanges]
     if unknown:

@@ -54,6 +54,9 @@ def test_every_function_is_registered_with_its_bindings():
         "request_current_timestamp",
         "historical_worker",
         "sync_targets",
+        "portfolio",
+        "portfolio_history",
+        "sync_portfolios",
     }
     http = {
         n: binding(n, "httpTrigger")

@@ -15,7 +15,7 @@ from tests.localhost.conftest import FUNCTION_KEY, HOST_JSON, eventually
 
 async def test_timer_syncs_the_targets_on_its_schedule(make_host):
     host = await make_host(sync={"schedule": "*/2 * * * * *", "targets": "binance:ETH/USDT:1h"})
-    [timer] = host.timers
+    [timer] = [t for t in host.timers if t.name == "sync_targets"]
     assert timer.schedule.expression == "*/2 * * * * *"  # %SYNC_SCHEDULE% resolved from the settings
     await eventually(lambda: timer.runs >= 1)
     stored = {info.series for info in await host.services.candles.catalog()}

@@ -32,10 +32,19 @@ def resolve_schedule(schedule: str, settings: Any = None) -> str:
         return schedule.strip()
     name = match[1]
     value = _from_settings(settings, name) if settings is not None else None
-    value = value or os.environ.get(name)
+    value = value or _separate(name) or os.environ.get(name)
     if not value:
         raise ConfigurationError(f"{name}: the timer schedule %{name}% names a setting that is not set")
     return str(value).strip()
+
+
+def _separate(name: str) -> str | None:
+    """A schedule whose setting is loaded apart from ``Settings``, with its own default."""
+    if name == "PORTFOLIO_SCHEDULE":
+        from shared.portfolio.settings import configured_schedule
+
+        return configured_schedule()
+    return None
 
 
 def _from_settings(settings: Any, name: str) -> Any:

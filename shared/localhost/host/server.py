@@ -24,6 +24,7 @@ from aiohttp import web
 
 from shared import runtime
 from shared.composition import Services
+from shared.errors import ConfigurationError
 from shared.localhost.host.bindings import QUEUE, TIMER, AppIndex, Function
 from shared.localhost.host.config import HostOptions, connection_parts
 from shared.localhost.host.events import UserEventDispatcher
@@ -147,7 +148,11 @@ class LocalHost:
         return self.queues[key]
 
     def _start_timer(self, function: Function) -> None:
-        expression = resolve_schedule(str(function.trigger["schedule"]), self.services.settings)
+        try:
+            expression = resolve_schedule(str(function.trigger["schedule"]), self.services.settings)
+        except ConfigurationError as exc:  # e.g. a wrong PORTFOLIO_* setting: only this timer stays off
+            log.error("timer %s is not started: %s", function.name, exc.message)
+            return
         loop = TimerLoop(
             function.name,
             Schedule(expression),
