@@ -18,19 +18,23 @@ from typing import Any, TypeVar
 
 from shared.backoff import RetryPolicy, with_retries
 from shared.errors import UnknownExchangeError
-from shared.exchange.ccxt.config import CREDENTIAL_KEYS, ccxt_config
+from shared.exchange.ccxt.config import CREDENTIAL_KEYS, ccxt_config, deep_merge
 from shared.exchange.ccxt.errors import classify, map_error
 from shared.portfolio.credentials import AccountKeys
 from shared.portfolio.redaction import CCXT_LOGGER, SCRUBBER
 from shared.settings import CcxtSettings
 
 T = TypeVar("T")
+# Spot balances and trades only: Binance's margin-pair lists (two requests per markets load, made
+# when ccxt has a key) are not needed. CCXT_EXCHANGE_OPTIONS can still turn them back on.
+PORTFOLIO_DEFAULTS: dict[str, Any] = {"options": {"fetchMargins": False}}
 
 
 def account_config(settings: CcxtSettings, exchange_id: str, keys: AccountKeys) -> dict[str, Any]:
     """ccxt's constructor config; it logs through the scrubbing logger (redaction.py). ``verbose`` is
     forced off: ccxt prints verbose requests, headers and keys included, straight to stdout."""
-    config = {k: v for k, v in ccxt_config(settings, exchange_id).items() if k not in CREDENTIAL_KEYS}
+    config = deep_merge(PORTFOLIO_DEFAULTS, ccxt_config(settings, exchange_id))
+    config = {k: v for k, v in config.items() if k not in CREDENTIAL_KEYS}
     SCRUBBER.add(keys.values())
     return {**config, **keys.ccxt_config(), "logger": CCXT_LOGGER, "verbose": False}
 

@@ -125,4 +125,5 @@ def test_account_clients_never_carry_the_candle_services_keys(monkeypatch) -> No
     )
     config = account_config(ccxt, "binance", account_keys(settings)["main"])
     assert (config["apiKey"], config["secret"], config["timeout"]) == ("k-main", "s-main", 1234)
+    assert config["options"]["fetchMargins"] is False and config["verbose"] is False
     assert "candle-key" not in str(config) and "candle-secret" not in str(config)
