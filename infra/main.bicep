@@ -173,7 +173,7 @@ module api 'app/function.bicep' = {
     storageTableEndpoint: storage.outputs.tableEndpoint
     dataContainerName: storage.outputs.dataContainerName
     deploymentContainerName: storage.outputs.deploymentContainerName
-    appInsightsConnectionString: monitoring.outputs.connectionString
+    appInsightsConnectionString: monitoring.outputs.appInsightsConnectionString
     keyVaultUri: keyVault.outputs.uri
     webPubSubEndpoint: webPubSub.outputs.endpoint
     webPubSubHub: webPubSub.outputs.hub

@@ -32,4 +32,4 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
 
 output appInsightsName string = appInsights.name
 // An ingestion address and resource id, not a credential: with local auth off, ingestion needs Entra ID.
-output connectionString string = appInsights.properties.ConnectionString
+output appInsightsConnectionString string = appInsights.properties.ConnectionString
