@@ -22,6 +22,7 @@ from shared.store import CandleStore
 from shared.sync.targets import TargetStore
 from shared.webpubsub.limits import ConnectionLimiter
 from shared.webpubsub.sender import ConnectionSender
+from shared.webpubsub.service_client import WebPubSubAccess
 
 if TYPE_CHECKING:
     from shared.portfolio.runner import PortfolioSync
@@ -45,12 +46,12 @@ class Services:
             self.limiter = ConnectionLimiter(
                 self.backend, self.settings.webpubsub_max_requests_per_connection
             )
-        if self.sender is None and self.settings.webpubsub_connection_string is not None:
+        settings = self.settings
+        access = WebPubSubAccess.from_settings(settings)
+        if self.sender is None and access is not None:
             from shared.webpubsub.sender import ServiceSender
 
-            self.sender = ServiceSender(
-                self.settings.webpubsub_connection_string, self.settings.webpubsub_hub
-            )
+            self.sender = ServiceSender(access, settings.webpubsub_hub)
 
     @classmethod
     def create(cls, settings: Settings) -> Services:

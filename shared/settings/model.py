@@ -62,6 +62,13 @@ class Settings(BaseSettings):
         default=None,
         validation_alias=AliasChoices("WebPubSubConnectionString", "webpubsub_connection_string"),
     )
+    # Identity-based alternative (the extension's own `<connection>__serviceUri`): the app then sends and
+    # mints client tokens with DefaultAzureCredential (managed identity; AZURE_CLIENT_ID picks a
+    # user-assigned one). Used only when no connection string is set.
+    webpubsub_service_uri: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("WebPubSubConnectionString__serviceUri", "webpubsub_service_uri"),
+    )
     webpubsub_max_requests_per_connection: int = Field(default=2, ge=1, le=100)
     request_max_bytes: int = Field(default=65_536, ge=1_024, le=10_485_760)
     # keys of the local host (`cbdata serve`): generated and printed at start-up when unset
@@ -69,6 +76,9 @@ class Settings(BaseSettings):
     local_master_key: SecretStr | None = None
 
     _vault_url = check("key_vault_url")(classmethod(lambda cls, v: check_url(v, https_only=True)))
+    _webpubsub_uri = check("webpubsub_service_uri")(
+        classmethod(lambda cls, v: check_url(v, example="https://<name>.webpubsub.azure.com"))
+    )
 
     @model_validator(mode="after")
     def _targets_on_known_exchanges(self) -> Settings:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from shared.api.http_handlers import HttpResult, error_result, json_result
 from shared.errors import ConfigurationError, InvalidRequestError
+from shared.webpubsub.service_client import NOT_CONFIGURED, WebPubSubAccess
 
 if TYPE_CHECKING:  # typing only: composition is a higher layer (no runtime import)
     from shared.composition import Services
@@ -32,7 +33,7 @@ async def negotiate(services: Services, binding_value: str | None, headers: Mapp
         user_id = _header(headers, PRINCIPAL_HEADER)
         if user_id is None:
             if not binding_value:
-                raise ConfigurationError("Web PubSub is not configured (WebPubSubConnectionString)")
+                raise ConfigurationError(NOT_CONFIGURED)
             return HttpResult(200, binding_value.encode())
         if not _USER_ID.match(user_id):
             raise InvalidRequestError("the authenticated user id is not usable as a Web PubSub user id")
@@ -42,16 +43,17 @@ async def negotiate(services: Services, binding_value: str | None, headers: Mapp
 
 
 async def _token_for(services: Services, user_id: str) -> dict[str, str]:
-    secret = services.settings.webpubsub_connection_string
-    if secret is None:
-        raise ConfigurationError("Web PubSub is not configured (WebPubSubConnectionString)")
-    from azure.messaging.webpubsubservice.aio import WebPubSubServiceClient
-
-    client = WebPubSubServiceClient.from_connection_string(
-        secret.get_secret_value(), hub=services.settings.webpubsub_hub
-    )
-    async with client:
-        token = await client.get_client_access_token(user_id=user_id, minutes_to_expire=60)
+    settings = services.settings
+    access = WebPubSubAccess.from_settings(settings)
+    if access is None:
+        raise ConfigurationError(NOT_CONFIGURED)
+    client, credential = access.open(settings.webpubsub_hub)
+    try:
+        async with client:
+            token = await client.get_client_access_token(user_id=user_id, minutes_to_expire=60)
+    finally:
+        if credential is not None:
+            await credential.close()
     return {"baseUrl": token["baseUrl"], "url": token["url"], "accessToken": token["token"]}
 
 

@@ -11,14 +11,18 @@ signs the request, retries, and logs without secrets): one message is one JSON d
 from __future__ import annotations
 
 import logging
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
 from azure.core.exceptions import AzureError
 from azure.core.rest import HttpRequest
 from pydantic import SecretStr
 
+from shared.webpubsub.service_client import WebPubSubAccess
 from shared.webpubsub.trigger import shown
+
+if TYPE_CHECKING:
+    from azure.core.credentials_async import AsyncTokenCredential
 
 log = logging.getLogger(__name__)
 API_VERSION = "2024-12-01"  # the SDK's own default in 1.3.0
@@ -50,15 +54,22 @@ class ServiceSender:
     one send; azure-core's default (10 retries, backoff up to 120 s) would stall a worker for minutes,
     so a few quick retries are the default here and the queue retries the job after that."""
 
-    def __init__(self, connection_string: SecretStr, hub: str, **client_options: Any) -> None:
-        from azure.messaging.webpubsubservice.aio import WebPubSubServiceClient
-
+    def __init__(
+        self,
+        access: SecretStr | WebPubSubAccess,
+        hub: str,
+        *,
+        credential: AsyncTokenCredential | None = None,
+        **client_options: Any,
+    ) -> None:
+        """``access``: a connection string, or a ``WebPubSubAccess`` (endpoint + Entra ID credential:
+        ``credential`` when given, else a ``DefaultAzureCredential`` this sender makes and closes)."""
+        if isinstance(access, SecretStr):
+            access = WebPubSubAccess(connection_string=access)
         for option, value in DEFAULT_RETRY.items():
             client_options.setdefault(option, value)
         self.hub = hub
-        self._client = WebPubSubServiceClient.from_connection_string(
-            connection_string.get_secret_value(), hub, **client_options
-        )
+        self._client, self._credential = access.open(hub, credential=credential, **client_options)
 
     async def send(self, connection_id: str, message: bytes, *, hub: str | None = None) -> None:
         if connection_id in (".", ".."):  # a dot segment would address the whole hub; no connection has it
@@ -80,7 +91,11 @@ class ServiceSender:
             raise SendError(f"Web PubSub answered HTTP {response.status_code} to a send")
 
     async def aclose(self) -> None:
-        await self._client.close()
+        try:
+            await self._client.close()
+        finally:
+            if self._credential is not None:
+                await self._credential.close()
 
     async def __aenter__(self) -> ServiceSender:
         return self

@@ -44,11 +44,20 @@ def test_every_setting_bicep_sets_is_known():
     """A typo in a Bicep setting name would silently leave the app on its default."""
     known = settings_env_names() | environ_reads(app_sources()) | set(documented_defaults())
     platform = {"AZURE_CLIENT_ID", "PYTHON_ENABLE_OPENTELEMETRY", "APPLICATIONINSIGHTS_AUTHENTICATION_STRING"}
-    connections = {n for n in bicep_app_settings() if n.startswith(("AzureWebJobsStorage__", "WebPubSubConnectionString__"))}
+    connections = {
+        n
+        for n in bicep_app_settings()
+        if n.startswith(("AzureWebJobsStorage__", "WebPubSubConnectionString__"))
+    }
     unknown = set(bicep_app_settings()) - known - platform - connections
     assert unknown == set()
     premium_only = set(bicep_app_settings(premium=True)) - set(bicep_app_settings())
-    assert premium_only == {"FUNCTIONS_EXTENSION_VERSION", "FUNCTIONS_WORKER_RUNTIME", "SCM_DO_BUILD_DURING_DEPLOYMENT", "ENABLE_ORYX_BUILD"}
+    assert premium_only == {
+        "FUNCTIONS_EXTENSION_VERSION",
+        "FUNCTIONS_WORKER_RUNTIME",
+        "SCM_DO_BUILD_DURING_DEPLOYMENT",
+        "ENABLE_ORYX_BUILD",
+    }
 
 
 def test_timer_schedule_is_the_app_setting_bicep_sets():
@@ -85,7 +94,9 @@ def test_connection_prefixes_are_identity_based_in_bicep():
     assert "AzureWebJobsStorage" not in settings  # no connection string with a key
     # Web PubSub bindings name no connection: the extension reads WebPubSubConnectionString.
     webpubsub = [b for b in _all_bindings() if b["type"].startswith("webPubSub")]
-    assert webpubsub and all(b.get("connection", "WebPubSubConnectionString") == "WebPubSubConnectionString" for b in webpubsub)
+    assert webpubsub and all(
+        b.get("connection", "WebPubSubConnectionString") == "WebPubSubConnectionString" for b in webpubsub
+    )
     assert settings["WebPubSubConnectionString__credential"] == "managedidentity"
     assert settings["WebPubSubConnectionString__serviceUri"] == "webPubSubEndpoint"
     assert "WebPubSubConnectionString" not in settings
