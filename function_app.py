@@ -18,6 +18,7 @@ from shared.host_json import HOST_JSON, host_options
 from shared.portfolio import http as portfolio_api
 from shared.settings import DEFAULT_HUB
 from shared.sync.runner import run_sync
+from shared.telemetry import configure_telemetry
 from shared.webpubsub.events import answer_user_event
 from shared.webpubsub.negotiate import negotiate as negotiate_handler
 from shared.webpubsub.worker import run_job
@@ -26,6 +27,7 @@ HUB = os.environ.get("WEBPUBSUB_HUB") or DEFAULT_HUB  # WEBPUBSUB_HUB; the bindi
 QUEUE = "historical-requests"  # Storage Queue (AzureWebJobsStorage) carrying historical jobs
 MAX_DEQUEUE = host_options(HOST_JSON).max_dequeue_count  # the queue's attempts before <queue>-poison
 
+configure_telemetry()  # Application Insights, only when APPLICATIONINSIGHTS_CONNECTION_STRING is set
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 
 

@@ -86,6 +86,9 @@ class ContextFilter(logging.Filter):
             fields = _context.get()
             for name in CONTEXT_FIELDS:
                 setattr(record, name, fields.get(name, "-"))
+            for name, value in fields.items():  # job_id, connection_id...: attributes (custom dimensions)
+                if not hasattr(record, name):
+                    setattr(record, name, value)
             record.log_context = format_context(fields)
         return True
 

@@ -1,3 +1,8 @@
 """Shared test configuration: fixture plugins for the real parts the tests start on loopback."""
 
-pytest_plugins = ["tests.fixtures.azurite", "tests.emulator.fixtures", "tests.fakes.fixtures"]
+pytest_plugins = [
+    "tests.fixtures.azurite",
+    "tests.emulator.fixtures",
+    "tests.fakes.fixtures",
+    "tests.telemetry.memory",
+]

@@ -8,6 +8,7 @@ error's HTTP status.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -19,6 +20,7 @@ from shared.api.requests import parse_current, parse_historical
 from shared.errors import InvalidRequestError, RangeTooLargeError, public_view
 from shared.logging_config import log_context
 from shared.series import SeriesKey
+from shared.telemetry import metrics
 from shared.timeframes import candle_count
 
 if TYPE_CHECKING:  # typing only: composition is a higher layer (no runtime import)
@@ -44,6 +46,7 @@ def json_result(body: object, status: int = 200) -> HttpResult:
 def error_result(err: BaseException) -> HttpResult:
     """The client-safe answer for any exception (unexpected ones become a generic 500)."""
     code, message, status = public_view(err)
+    metrics.error(code, "http")
     if code == "INTERNAL_ERROR":  # the client sees a generic message: the details go to the log
         log.error("error answering an HTTP request", exc_info=err)
     return json_result({"error": {"code": code, "message": message}}, status)
@@ -60,9 +63,11 @@ async def get_ohlcv(services: Services, params: Mapping[str, str]) -> HttpResult
         series = request.series(services.settings.ccxt.default_exchange)
         with log_context(exchange=series.exchange, symbol=series.symbol, timeframe=series.timeframe):
             _check_http_size(services, series, request.start, request.end)
+            started = time.monotonic()
             stream = await services.candles.open(series, request.start, request.end)
             rows = [row async for batch in stream.batches() for row in rows_of(batch)]
             log.info("ohlcv: %d candles as %s", len(rows), fmt)
+            metrics.served(series, len(rows), time.monotonic() - started, "http")
     except Exception as exc:
         return error_result(exc)
     if fmt == "csv":

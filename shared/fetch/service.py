@@ -35,6 +35,7 @@ from shared.fetch.progress import FetchTally, ProgressCallback, report
 from shared.intervals import align
 from shared.series import SeriesKey
 from shared.store import CandleStore, SeriesInfo
+from shared.telemetry import metrics
 from shared.timeframes import candle_count, floor_to
 
 log = logging.getLogger(__name__)
@@ -121,12 +122,15 @@ class CandleService:
                 known = first is not None and first < fetch_span[0]
                 writer = PageWriter(self.store, series)
                 pages = plugin.fetch_ohlcv(series.symbol, series.timeframe, *fetch_span, history_known=known)
+                started = time.monotonic()
                 try:
                     async for page in pages:
                         await writer.add(page)
                         tally.requests += 1
+                        metrics.exchange_request(series.exchange)
                         await tally.page_done(page.end_ms - page.start_ms)
-                except BaseException:
+                except BaseException as exc:
+                    metrics.exchange_request(series.exchange, metrics.outcome_of(exc))
                     # keep every page fetched before the failure, without hiding the failure itself
                     try:
                         await writer.flush()
@@ -134,6 +138,7 @@ class CandleService:
                         log.exception("%s: could not store the pages fetched before a failure", series)
                     raise
                 await writer.flush()
+                metrics.fetched(series, writer.candles_written, time.monotonic() - started)
                 if first is None and writer.first_ts is not None:
                     first = writer.first_ts
                 tally.candles += writer.candles_written

@@ -20,6 +20,7 @@ from shared.fetch.service import SyncResult
 from shared.series import SeriesKey
 from shared.sync.state import describe_error
 from shared.sync.targets import Outcome, TargetStore
+from shared.telemetry import metrics
 
 log = logging.getLogger(__name__)
 MAX_FAILURES_LOGGED = 10
@@ -92,6 +93,9 @@ async def run_sync(
         recorded=recorded,
     )
     (log.warning if summary.failed else log.info)("%s", summary.log_line())
+    metrics.sync_run(summary.ok, summary.failed, summary.candles_added, summary.duration_s)
+    for code in summary.errors.values():
+        metrics.error(code, "sync")
     return summary
 
 

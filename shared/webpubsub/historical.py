@@ -19,6 +19,8 @@ from shared.api.encoding import rows_of
 from shared.api.requests import HistoricalRequest
 from shared.fetch.progress import Progress
 from shared.logging_config import log_context
+from shared.telemetry import metrics
+from shared.telemetry.spans import span
 from shared.webpubsub import messages
 from shared.webpubsub.chunks import Rechunker, chunk_messages, rows_per_chunk
 
@@ -44,7 +46,8 @@ async def serve_historical(
     series = request.series(services.settings.ccxt.default_exchange)
     rid = request.request_id
     context = {"exchange": series.exchange, "symbol": series.symbol, "timeframe": series.timeframe}
-    with log_context(request_id=rid, **context):
+    started = clock()
+    with log_context(request_id=rid, **context), span("serve", request_id=rid, **context) as current:
         stream = await services.candles.open(series, request.start, request.end)
         sent_progress = _ProgressSender(rid, send, progress_interval_s, clock)
         chunks = _ChunkSender(rid, send, max_message_bytes)
@@ -58,6 +61,8 @@ async def serve_historical(
         await send(orjson.dumps(done))
         made = stream.requests_made
         log.info("served %d candles in %d chunks (%d exchange requests)", chunks.count, chunks.seq, made)
+        current.set_attribute("cbdata.candles", chunks.count)
+        metrics.served(series, chunks.count, clock() - started, "webpubsub")
         return done
 
 

@@ -24,8 +24,11 @@ from typing import TYPE_CHECKING
 
 import orjson
 
-from shared.errors import DataServiceError, ExchangeUnavailableError, StorageError
+from shared.errors import DataServiceError, ExchangeUnavailableError, StorageError, public_view
 from shared.host_json import host_options
+from shared.logging_config import log_context
+from shared.telemetry import metrics
+from shared.telemetry.spans import span
 from shared.webpubsub import messages
 from shared.webpubsub.historical import serve_historical
 from shared.webpubsub.jobs import HistoricalJob, parse_job
@@ -55,6 +58,20 @@ async def run_job(
     except DataServiceError as exc:  # not ours or corrupted: nobody to answer, retrying cannot help
         log.error("dropped a queue message that is not a historical job: %s", exc.message)
         return
+    ids = {"job_id": parsed.job_id, "connection_id": parsed.connection_id}  # log_context escapes them
+    with log_context(**ids), span("job", request_id=parsed.request.request_id, **ids):
+        await _run(services, parsed, dequeue_count, sender, limiter, max_dequeue, max_message_bytes)
+
+
+async def _run(
+    services: Services,
+    parsed: HistoricalJob,
+    dequeue_count: int,
+    sender: ConnectionSender | None,
+    limiter: ConnectionLimiter,
+    max_dequeue: int | None,
+    max_message_bytes: int,
+) -> None:
     if sender is None:  # nothing can reach the client; retrying cannot help
         log.error("job %s dropped: Web PubSub is not configured (WebPubSubConnectionString)", parsed.job_id)
         await limiter.release(parsed.connection_id, parsed.job_id)
@@ -81,7 +98,7 @@ async def run_job(
         log.error("%s failed on its last attempt: %s", where, _describe(exc))
         await _send_error(sender, parsed, exc)
     except DataServiceError as exc:
-        log.info("%s refused: %s", where, exc.code)
+        log.info("%s refused: %s", where, exc.code, extra={"error_code": exc.code})
         await _send_error(sender, parsed, exc)
     except Exception as exc:
         log.exception("%s failed unexpectedly", where)
@@ -94,6 +111,7 @@ async def run_job(
 async def _send_error(sender: ConnectionSender, job: HistoricalJob, exc: Exception) -> None:
     """Tell the client; a gone connection is fine, a refused send raises (retry, then poison)."""
     message = orjson.dumps(messages.error(job.request.request_id, exc))
+    metrics.error(public_view(exc)[0], "webpubsub")
     try:
         await sender.send(job.connection_id, message, hub=job.hub)
     except ConnectionGone:
