@@ -38,23 +38,46 @@ def settings_env_names() -> set[str]:
 
 
 def environ_reads(paths: list[Path]) -> set[str]:
-    """Names read straight from the environment with a constant name: ``os.environ.get("X")``,
-    ``os.getenv("X")``, ``os.environ["X"]`` (reads only: assignments and ``setdefault`` are writes)."""
+    """Names read straight from the environment: ``os.environ.get(X)``, ``os.getenv(X)``,
+    ``env.get(X)`` (a mapping standing for the environment), ``os.environ[X]``, where ``X`` is a string
+    or a module-level string constant. Reads only: assignments and ``setdefault`` are writes."""
     names: set[str] = set()
     for path in paths:
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
-                func = ast.unparse(node.func)
-                if func in ("os.environ.get", "os.getenv", "environ.get", "getenv"):
-                    names.add(str(node.args[0].value))
+        tree = ast.parse(path.read_text(), str(path))
+        constants = {
+            target.id: node.value.value
+            for node in tree.body
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+            for target in node.targets
+            if isinstance(target, ast.Name) and isinstance(node.value.value, str)
+        }
+
+        for node in ast.walk(tree):
+            found = None
+            if isinstance(node, ast.Call) and node.args:
+                if ast.unparse(node.func) in (
+                    "os.environ.get",
+                    "os.getenv",
+                    "environ.get",
+                    "getenv",
+                    "env.get",
+                ):
+                    found = _string_of(node.args[0], constants)
             elif (
                 isinstance(node, ast.Subscript)
                 and isinstance(node.ctx, ast.Load)
-                and ast.unparse(node.value) in ("os.environ", "environ")
-                and isinstance(node.slice, ast.Constant)
+                and ast.unparse(node.value) in ("os.environ", "environ", "env")
             ):
-                names.add(str(node.slice.value))
+                found = _string_of(node.slice, constants)
+            if found:
+                names.add(found)
     return names
+
+
+def _string_of(arg: ast.expr, constants: dict[str, str]) -> str | None:
+    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+        return arg.value
+    return constants.get(arg.id) if isinstance(arg, ast.Name) else None
 
 
 def app_sources() -> list[Path]:
