@@ -51,7 +51,11 @@ def test_ci_runs_the_readme_test_command_on_push_and_pull_request():
     assert "./scripts/test" in runs(workflow, "test")
     assert "./scripts/test" in (ROOT / "README.md").read_text()
     assert {"actions/checkout", "actions/setup-python", "actions/setup-node"} <= set(uses(workflow, "test"))
-    assert "ruff check" in runs(workflow, "test") and "mypy" in runs(workflow, "test")
+    assert "./scripts/lint" in runs(workflow, "test")
+    assert [line for line in (ROOT / ".ci" / "run").read_text().splitlines() if line.startswith("./")] == [
+        "./scripts/test -p no:cacheprovider",
+        "./scripts/lint",
+    ]  # the workflow runs what .ci/run runs
 
 
 def test_deploy_runs_on_version_tags_with_oidc_then_smoke_tests():
