@@ -118,6 +118,7 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
 resource site 'Microsoft.Web/sites@2024-04-01' = {
   // checkov:skip=CKV_AZURE_222: the app is a public API: quant clients call it over HTTPS with function keys, and Web PubSub delivers events to its webhook
   // checkov:skip=CKV_AZURE_17: client certificates are not how clients authenticate here (function keys; Web PubSub calls the webhook with the system key and no certificate)
+  // checkov:skip=CKV_AZURE_213: the platform health check is not supported on Flex Consumption and advised against for Premium functions; /api/health serves the smoke test and monitors
   // checkov:skip=CKV_AZURE_212: Flex Consumption scales from zero by design; the EP fallback keeps one warm worker
   name: name
   location: location
@@ -140,10 +141,6 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       ftpsState: 'Disabled'
       http20Enabled: true
       remoteDebuggingEnabled: false
-      detailedErrorLoggingEnabled: true
-      httpLoggingEnabled: true
-      requestTracingEnabled: true
-      healthCheckPath: '/api/health'
       linuxFxVersion: isFlex ? null : 'Python|${pythonVersion}'
       appSettings: [for setting in items(appSettings): {
         name: setting.key
