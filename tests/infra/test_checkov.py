@@ -54,18 +54,26 @@ def test_custom_policy_passes_our_storage_account(infra_scan: Scan):
     }
 
 
+@pytest.fixture(scope="module")
+def fixtures_scan() -> Scan:
+    """One scan of the policy fixtures (bad and good storage accounts) with our policy."""
+    return run_checkov(FIXTURES, inventory=False)
+
+
+def _policy_results(scan: Scan, outcome: str, fixture: str) -> set[str]:
+    rows = scan.failed if outcome == "failed" else scan.passed
+    return {r["resource"] for r in rows if r["check_id"] == POLICY and r["file_path"] == f"/{fixture}"}
+
+
 @pytest.mark.parametrize("fixture", ["public_blob.bicep", "shared_key_default.bicep"])
-def test_custom_policy_fails_an_open_storage_account(fixture: str):
-    scan = run_checkov(FIXTURES / fixture, inventory=False)
-    assert [(r["check_id"], r["resource"]) for r in scan.failed if r["check_id"] == POLICY] == [
-        (POLICY, "Microsoft.Storage/storageAccounts.account")
-    ]
+def test_custom_policy_fails_an_open_storage_account(fixtures_scan: Scan, fixture: str):
+    assert _policy_results(fixtures_scan, "failed", fixture) == {"Microsoft.Storage/storageAccounts.account"}
+    assert _policy_results(fixtures_scan, "passed", fixture) == set()
 
 
-def test_custom_policy_passes_a_locked_down_account_and_a_reference():
-    scan = run_checkov(FIXTURES / "locked_down.bicep", inventory=False)
-    assert [r for r in scan.failed if r["check_id"] == POLICY] == []
-    assert {r["resource"] for r in scan.passed if r["check_id"] == POLICY} == {
+def test_custom_policy_passes_a_locked_down_account_and_a_reference(fixtures_scan: Scan):
+    assert _policy_results(fixtures_scan, "failed", "locked_down.bicep") == set()
+    assert _policy_results(fixtures_scan, "passed", "locked_down.bicep") == {
         "Microsoft.Storage/storageAccounts.account",
         "Microsoft.Storage/storageAccounts.other",
     }
