@@ -4,7 +4,7 @@ Following "Use OpenTelemetry with Azure Functions" (Python): host.json ``"teleme
 "OpenTelemetry"``, the app setting ``PYTHON_ENABLE_OPENTELEMETRY=true`` (the host lets the worker send
 its own logs and traces, no duplicates), and ``configure_azure_monitor()`` in the app. Here that call
 happens only when ``APPLICATIONINSIGHTS_CONNECTION_STRING`` is set, the distro is imported only then
-(it costs about a second), and any failure is a warning: telemetry never stops the service starting.
+(a few hundred milliseconds), and any failure is a warning: telemetry never stops the service starting.
 
 With ``APPLICATIONINSIGHTS_AUTHENTICATION_STRING=ClientId=<id>;Authorization=AAD`` (what the Bicep
 sets; Application Insights refuses key-only ingestion there) the exporter authenticates with that

@@ -1,4 +1,4 @@
-"""Spans for the service's own units of work (a request served, a job, a sync run), through the
+"""Spans for the service's own units of work (a queued job, a request served), through the
 OpenTelemetry API: no-ops until an SDK is configured. Attributes carry the series and ids, never a
 value from settings."""
 
