@@ -73,6 +73,12 @@ param syncSchedule string = '0 */30 * * * *'
 @description('SYNC_TARGETS: exchange:SYMBOL:timeframe entries, comma-separated; empty for none.')
 param syncTargets string = ''
 
+@description('PORTFOLIO_SCHEDULE: NCRONTAB of the portfolio sync timer (the host resolves it at indexing, so it must be set).')
+param portfolioSchedule string = '0 */30 * * * *'
+
+@description('PORTFOLIO_ACCOUNTS: JSON list of the exchange accounts whose portfolios are synced; [] for none. Their keys go to Key Vault (PORTFOLIO--CREDENTIALS).')
+param portfolioAccounts string = '[]'
+
 @description('CCXT_EXCHANGES: exchange ids the service serves, comma-separated.')
 param ccxtExchanges string = 'cryptocom,binance,kraken,coinbase,bybit,okx'
 
@@ -179,6 +185,8 @@ module api 'app/function.bicep' = {
     webPubSubHub: webPubSub.outputs.hub
     syncSchedule: syncSchedule
     syncTargets: syncTargets
+    portfolioSchedule: portfolioSchedule
+    portfolioAccounts: portfolioAccounts
     ccxtExchanges: ccxtExchanges
     ccxtDefaultExchange: ccxtDefaultExchange
   }

@@ -26,6 +26,8 @@ param webPubSubEndpoint string
 param webPubSubHub string
 param syncSchedule string
 param syncTargets string
+param portfolioSchedule string
+param portfolioAccounts string
 param ccxtExchanges string
 param ccxtDefaultExchange string
 param pythonVersion string = '3.11'
@@ -55,6 +57,8 @@ var commonSettings = {
   WebPubSubConnectionString__clientId: identityClientId
   SYNC_SCHEDULE: syncSchedule
   SYNC_TARGETS: syncTargets
+  PORTFOLIO_SCHEDULE: portfolioSchedule
+  PORTFOLIO_ACCOUNTS: portfolioAccounts
   CCXT_EXCHANGES: ccxtExchanges
   CCXT_DEFAULT_EXCHANGE: ccxtDefaultExchange
   APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString

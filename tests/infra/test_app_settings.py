@@ -60,11 +60,16 @@ def test_every_setting_bicep_sets_is_known():
     }
 
 
-def test_timer_schedule_is_the_app_setting_bicep_sets():
-    timers = [b for b in _all_bindings() if b["type"] == "timerTrigger"]
-    assert [t["schedule"] for t in timers] == ["%SYNC_SCHEDULE%"]
-    assert bicep_app_settings()["SYNC_SCHEDULE"] == "syncSchedule"
-    assert parameter_default(MAIN, "syncSchedule") == Settings.model_fields["sync"].default_factory().schedule  # type: ignore[misc]
+def test_every_timer_schedule_is_an_app_setting_bicep_sets():
+    """The host resolves %NAME% schedules at indexing: an unset one stops every function loading."""
+    schedules = sorted(b["schedule"] for b in _all_bindings() if b["type"] == "timerTrigger")
+    assert "%SYNC_SCHEDULE%" in schedules
+    settings = bicep_app_settings()
+    for schedule in schedules:
+        assert schedule.startswith("%") and schedule.endswith("%"), f"{schedule}: make it an app setting"
+        assert schedule.strip("%") in settings
+    default = Settings.model_fields["sync"].default_factory().schedule  # type: ignore[misc]
+    assert settings["SYNC_SCHEDULE"] == "syncSchedule" and parameter_default(MAIN, "syncSchedule") == default
 
 
 def test_hub_agrees_between_bindings_bicep_and_settings():
