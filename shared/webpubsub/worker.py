@@ -52,6 +52,7 @@ async def run_job(
     *,
     max_dequeue: int | None = None,  # None: host.json's maxDequeueCount
     max_message_bytes: int = 900_000,
+    progress_interval_s: float = 1.0,  # at most one progress message per interval (the first always)
 ) -> None:
     try:
         parsed = parse_job(job)
@@ -60,7 +61,16 @@ async def run_job(
         return
     ids = {"job_id": parsed.job_id, "connection_id": parsed.connection_id}  # log_context escapes them
     with log_context(**ids), span("job", request_id=parsed.request.request_id, **ids):
-        await _run(services, parsed, dequeue_count, sender, limiter, max_dequeue, max_message_bytes)
+        await _run(
+            services,
+            parsed,
+            dequeue_count,
+            sender,
+            limiter,
+            max_dequeue,
+            max_message_bytes,
+            progress_interval_s,
+        )
 
 
 async def _run(
@@ -71,6 +81,7 @@ async def _run(
     limiter: ConnectionLimiter,
     max_dequeue: int | None,
     max_message_bytes: int,
+    progress_interval_s: float,
 ) -> None:
     if sender is None:  # nothing can reach the client; retrying cannot help
         log.error("job %s dropped: Web PubSub is not configured (WebPubSubConnectionString)", parsed.job_id)
@@ -87,7 +98,13 @@ async def _run(
         async def send(message: bytes) -> None:
             await sender.send(parsed.connection_id, message, hub=parsed.hub)
 
-        await serve_historical(services, parsed.request, send, max_message_bytes=max_message_bytes)
+        await serve_historical(
+            services,
+            parsed.request,
+            send,
+            max_message_bytes=max_message_bytes,
+            progress_interval_s=progress_interval_s,
+        )
     except ConnectionGone:
         log.info("%s stopped: connection %s is gone", where, shown(parsed.connection_id, 64))
     except TRANSIENT as exc:

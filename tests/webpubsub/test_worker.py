@@ -4,6 +4,8 @@ Web PubSub service, candles from the exchange emulator."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from shared.errors import ExchangeUnavailableError
@@ -16,6 +18,9 @@ from tests.webpubsub.payloads import user_event
 
 CONN = "conn-1"
 SMALL = 20_000  # bytes per message: ~200 rows per chunk, so a 2,000-candle request has ~10 chunks
+# Tests that count sends (``fail_next(after=N)``) need a fixed number of progress messages: with an
+# infinite interval only the first progress report is sent, however slow the machine is.
+ONCE = math.inf  # progress_interval_s for those tests
 
 
 async def submit(services, limiter, body: dict, connection_id: str = CONN) -> str:
@@ -67,11 +72,15 @@ async def test_a_transient_send_failure_is_retried_with_the_same_seq_numbers(
     job = await submit(services, limiter, body)
     webpubsub_fake.fail_next(1, status=500, after=4)  # progress + 3 chunks arrive, then a send fails
     with pytest.raises(SendError):
-        await run_job(services, job, 1, webpubsub_sender, limiter, max_message_bytes=SMALL)
+        await run_job(
+            services, job, 1, webpubsub_sender, limiter, max_message_bytes=SMALL, progress_interval_s=ONCE
+        )
     first = webpubsub_fake.messages(CONN)
     assert await limiter.active(CONN) == [parse_job(job).job_id]  # the retry still holds the slot
 
-    await run_job(services, job, 2, webpubsub_sender, limiter, max_message_bytes=SMALL)
+    await run_job(
+        services, job, 2, webpubsub_sender, limiter, max_message_bytes=SMALL, progress_interval_s=ONCE
+    )
     messages = received(webpubsub_fake)
     chunks = [m for m in webpubsub_fake.messages(CONN) if m.json()["type"] == "historical_data_chunk"]
     seqs = [m.json()["seq"] for m in chunks]
@@ -144,7 +153,9 @@ async def test_a_connection_gone_mid_stream_stops_without_an_error_message(
 ):
     job = await submit(services, limiter, historical())
     webpubsub_fake.fail_next(1, status=404, after=3)
-    await run_job(services, job, 1, webpubsub_sender, limiter, max_message_bytes=SMALL)
+    await run_job(
+        services, job, 1, webpubsub_sender, limiter, max_message_bytes=SMALL, progress_interval_s=ONCE
+    )
     assert [m["type"] for m in received(webpubsub_fake)] == ["historical_data_progress"] + [
         "historical_data_chunk"
     ] * 2
