@@ -35,7 +35,11 @@ def closed_boundary(now_s: float, margin_s: float, tf_ms: int) -> int:
 @runtime_checkable
 class ExchangeClient(Protocol):
     exchange_id: str
-    requests_made: int  # every HTTP request sent to the exchange by this plugin (retries included)
+
+    @property
+    def requests_made(self) -> int:  # a plain attribute satisfies this too
+        """Every HTTP request sent to the exchange by this plugin (retries included)."""
+        ...
 
     async def ensure_market(self, symbol: str) -> None:
         """``CoinNotAvailableError`` unless the exchange lists ``symbol``."""

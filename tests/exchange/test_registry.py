@@ -112,7 +112,7 @@ async def test_aclose_closes_every_session_without_unclosed_warnings(exchange_em
     for name in ("binance", "okx"):
         client = registry.get(name)
         await client.ensure_market("BTC/USDT")
-        sessions.append(client._exchange.session)
+        sessions.append((await client.connector.instance()).session)
     assert all(s is not None and not s.closed for s in sessions)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

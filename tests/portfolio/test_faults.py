@@ -65,8 +65,8 @@ async def test_a_failure_after_a_good_sync_keeps_the_last_good_assets(
 
 
 @pytest.mark.parametrize("exchange", DIALECTS)
-@pytest.mark.parametrize("kind", ["rate_limit", "status"])
-async def test_429_and_5xx_are_retried(
+@pytest.mark.parametrize("kind", ["rate_limit", "status", "malformed"])
+async def test_429_5xx_and_bodies_that_are_not_json_are_retried(
     exchange_emulator: ExchangeEmulator, local_backend, exchange, kind
 ) -> None:
     emu = exchange_emulator

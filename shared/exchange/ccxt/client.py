@@ -1,8 +1,8 @@
 """The ccxt exchange plugin (the registry's fallback): any ccxt exchange id, through ``ccxt.async_support``.
 
-ccxt is imported (in a worker thread, ~0.4 s) only when this plugin first talks to its exchange, so
-importing this module -- or creating the plugin -- stays cheap. One ccxt instance per plugin, reused
-for every call (one rate limiter, one markets cache); ``close()`` releases its HTTP session.
+One ccxt instance per plugin, held by its ``CcxtConnector`` (``connector.py``: ccxt is imported only
+when the plugin first talks to its exchange, every call is retried and its errors mapped), reused for
+every call (one rate limiter, one markets cache); ``close()`` releases its HTTP session.
 ``requests_made`` counts every HTTP request the instance sent (markets included, retries included);
 ``ohlcv_requests`` counts the candle requests alone.
 """
@@ -10,17 +10,15 @@ for every call (one rate limiter, one markets cache); ``close()`` releases its H
 from __future__ import annotations
 
 import asyncio
-import importlib
 import random
-import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
-from shared.backoff import RetryPolicy, with_retries
-from shared.errors import CoinNotAvailableError, UnknownExchangeError, UnsupportedTimeframeError
+from shared.errors import CoinNotAvailableError, UnsupportedTimeframeError
 from shared.exchange.ccxt.config import ccxt_config, secrets_of
-from shared.exchange.ccxt.errors import MalformedResponse, classify, map_error
+from shared.exchange.ccxt.connector import CcxtConnector, retry_policy
+from shared.exchange.ccxt.errors import MalformedResponse
 from shared.exchange.client import DOCUMENTED_PAGE_LIMITS, FALLBACK_PAGE_LIMIT, closed_boundary
 from shared.exchange.markets import MarketCache
 from shared.exchange.page import OhlcvPage
@@ -43,57 +41,28 @@ class CcxtExchangeClient:
         rng: random.Random | None = None,
     ) -> None:
         self.exchange_id = exchange_id
-        self.requests_made = 0
         self.ohlcv_requests = 0
-        self._config = ccxt_config(settings, exchange_id)
-        self._secrets = secrets_of(settings, exchange_id)
-        self._policy = RetryPolicy(
-            settings.retry_max_attempts, settings.retry_base_delay_seconds, settings.retry_max_delay_seconds
+        self.connector = CcxtConnector(
+            exchange_id,
+            ccxt_config(settings, exchange_id),
+            retry_policy(settings),
+            secrets=secrets_of(settings, exchange_id),
+            sleep=sleep,
+            rng=rng,
         )
         self._margin_s = settings.closed_candle_margin_seconds
         self._clock = clock
-        self._sleep = sleep
-        self._rng = rng or random.Random()
-        self._exchange: Any = None
         self._markets = MarketCache(self._load_markets, settings.markets_ttl_seconds, clock)
 
+    @property
+    def requests_made(self) -> int:
+        return self.connector.requests_made
+
     async def _ccxt(self) -> Any:
-        if self._exchange is None:
-            module = sys.modules.get("ccxt.async_support")
-            if module is None:  # the first import costs ~0.4 s: keep it off the event loop
-                module = await asyncio.to_thread(importlib.import_module, "ccxt.async_support")
-            if self._exchange is None:
-                cls = getattr(module, self.exchange_id, None)
-                if not isinstance(cls, type):
-                    raise UnknownExchangeError(f"ccxt has no exchange called {self.exchange_id!r}")
-                exchange = cls(self._config)
-                send = exchange.fetch
-
-                async def counted_fetch(*args: Any, **kwargs: Any) -> Any:
-                    self.requests_made += 1
-                    answer = await send(*args, **kwargs)
-                    # ccxt hands back the raw text when a body is not JSON, and its parsers then
-                    # quietly make [] of it -- which would read as "no candles here". Refuse it.
-                    if isinstance(answer, (str, bytes)):
-                        raise MalformedResponse(f"{self.exchange_id} answered with a body that is not JSON")
-                    return answer
-
-                exchange.fetch = counted_fetch  # every HTTP request passes here (counting, JSON check)
-                self._exchange = exchange
-        return self._exchange
+        return await self.connector.instance()
 
     async def _call(self, call: Callable[[], Awaitable[T]]) -> T:
-        exchange = await self._ccxt()
-        try:
-            return await with_retries(
-                call,
-                self._policy,
-                lambda exc: classify(exc, getattr(exchange, "last_response_headers", None)),
-                sleep=self._sleep,
-                rng=self._rng,
-            )
-        except Exception as exc:
-            raise map_error(exc, self.exchange_id, self._secrets) from None
+        return await self.connector.run(call)
 
     async def _load_markets(self, reload: bool) -> dict[str, Any]:
         exchange = await self._ccxt()
@@ -155,6 +124,4 @@ class CcxtExchangeClient:
             yield page
 
     async def close(self) -> None:
-        exchange, self._exchange = self._exchange, None
-        if exchange is not None:
-            await exchange.close()
+        await self.connector.close()
