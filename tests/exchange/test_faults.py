@@ -39,7 +39,7 @@ FAULTS = [
     ("binance", {"kind": "malformed"}),
     ("binance", {"kind": "rate_limit", "retry_after": 0.01}),
     ("binance", {"kind": "ban", "retry_after": 0.01}),
-    ("binance", {"kind": "timeout", "delay_s": 1.0}),
+    ("binance", {"kind": "timeout", "delay_s": 2.5}),  # held well past the client's timeout (below)
     ("okx", {"kind": "status", "status": 500}),
     ("okx", {"kind": "rate_limit", "retry_after": 0.01}),
     ("okx", {"kind": "malformed"}),
@@ -52,7 +52,9 @@ async def test_three_faults_then_success_recover_within_the_budget(
 ) -> None:
     registry, waits = recording
     if fault["kind"] == "timeout":
-        opts = exchange_emulator.exchange_options(exchange, timeout_ms=150)
+        # 1 s, not less: a healthy page on a loaded machine must never time out too (that would add a
+        # request and break the count below); the faulty answers are held 2.5 s, so they always do.
+        opts = exchange_emulator.exchange_options(exchange, timeout_ms=1000)
         registry = ExchangeRegistry(
             emulator_settings(exchange_emulator, exchange_options=opts, retry_max_delay_seconds=0.05),
             clock=exchange_emulator.clock,
