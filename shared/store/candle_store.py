@@ -23,6 +23,7 @@ from shared.series import SeriesKey
 from shared.storage.backend import ObjectInfo, StorageBackend
 from shared.store import layout
 from shared.store import parquet_codec as codec
+from shared.store.layout_check import check_layout
 from shared.store.parquet_codec import PartitionSummary
 from shared.store.summaries import SummaryReader
 
@@ -46,10 +47,19 @@ class SeriesInfo:
 
 
 class CandleStore:
-    def __init__(self, backend: StorageBackend, *, max_write_attempts: int = 50) -> None:
+    def __init__(
+        self, backend: StorageBackend, *, max_write_attempts: int = 50, check_layout: bool = True
+    ) -> None:
         self.backend = backend
         self._summaries = SummaryReader(backend)
         self._max_write_attempts = max_write_attempts
+        self._layout_checked = not check_layout  # the migration writes before the marker exists
+
+    async def ensure_layout(self) -> None:
+        """Refuse (``StoreLayoutError``) a store of an older layout; run before the first use."""
+        if not self._layout_checked:
+            await check_layout(self.backend)
+            self._layout_checked = True
 
     # -- writing -------------------------------------------------------------------------------
     async def write(
@@ -74,6 +84,7 @@ class CandleStore:
         except (ValueError, TypeError, pa.ArrowException) as exc:
             raise InvalidRequestError(f"candle rows are malformed: {exc}") from exc
         self._check_rows(series, table, start, end)
+        await self.ensure_layout()
         written = retried = 0
         for p_start, p_end in layout.partitions(start, end, series.tf_ms):
             ts = table.column("timestamp")
@@ -109,7 +120,7 @@ class CandleStore:
                         log.debug("write race on %s (attempt %d); re-reading and merging", key, retries + 1)
                     current = await self.backend.read(key)
                     data = await asyncio.to_thread(
-                        _merged_partition, current.data if current else None, rows, covered
+                        _merged_partition, series, current.data if current else None, rows, covered
                     )
                     if data is None:
                         return 0, retries  # nothing new: no write at all
@@ -172,6 +183,7 @@ class CandleStore:
         wanted = {layout.partition_key(series, p) for p, _ in layout.partitions(start, end, series.tf_ms)}
         if not wanted:
             return []
+        await self.ensure_layout()
         listed = await self.backend.list(layout.series_prefix(series))
         return [info for info in listed if info.key in wanted]
 
@@ -194,6 +206,7 @@ class CandleStore:
         self, series: SeriesKey, *, newest_first: bool, pick: Callable[[PartitionSummary], int | None]
     ) -> int | None:
         """The first non-``None`` ``pick`` of the partition summaries, oldest or newest first."""
+        await self.ensure_layout()
         listed = await self.backend.list(layout.series_prefix(series))
         for info in reversed(listed) if newest_first else listed:
             found = pick(await self._summaries.one(info))
@@ -202,10 +215,12 @@ class CandleStore:
         return None
 
     async def exists(self, series: SeriesKey) -> bool:
+        await self.ensure_layout()
         return bool(await self.backend.list(layout.series_prefix(series)))
 
     async def catalog(self) -> list[SeriesInfo]:
         """Every stored series with its first and last candle and candle count."""
+        await self.ensure_layout()
         grouped: dict[SeriesKey, list[ObjectInfo]] = {}
         for info in await self.backend.list(layout.ROOT):
             series = layout.parse_series(info.key)
@@ -228,7 +243,9 @@ class CandleStore:
         return sorted(result, key=lambda i: (i.series.exchange, i.series.symbol, i.series.timeframe))
 
 
-def _merged_partition(stored_bytes: bytes | None, rows: pa.Table, covered: list[Interval]) -> bytes | None:
+def _merged_partition(
+    series: SeriesKey, stored_bytes: bytes | None, rows: pa.Table, covered: list[Interval]
+) -> bytes | None:
     """The partition's new bytes with ``rows`` merged in and ``covered`` added, or ``None`` when that
     changes nothing. CPU work (decode, merge, encode): runs in a worker thread."""
     coverage: list[Interval]
@@ -240,7 +257,7 @@ def _merged_partition(stored_bytes: bytes | None, rows: pa.Table, covered: list[
     new_coverage = union(coverage, covered)
     if new_coverage == coverage and merged.equals(stored):
         return None
-    return codec.encode(merged, new_coverage)
+    return codec.encode(merged, new_coverage, series)
 
 
 def _decode_range(data: bytes, start: int, end: int) -> pa.Table:

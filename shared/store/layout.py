@@ -1,18 +1,22 @@
-"""Where candles live: a Hive-style layout that DuckDB, pandas or Spark read straight from the container.
+"""Where candles live: one Hive-style key set for every timeframe, read whole by DuckDB, pandas or Spark.
 
-    ohlcv/exchange=binance/symbol=BTC-USDT/timeframe=1m/year=2024/month=01/part.parquet
+    ohlcv/exchange=binance/symbol=BTC-USDT/timeframe=1m/year=2024/2024-01.parquet
 
-A partition holds one calendar span chosen per timeframe so that it stays between thousands and tens
-of thousands of candles (a full partition of 1m candles is 44,640 rows, about 0.9 MB):
+The keys are the same for every timeframe (``exchange``, ``symbol``, ``timeframe``, ``year``), so a
+whole-lake ``read_parquet('ohlcv/**/*.parquet', hive_partitioning=true)`` works, and every key value
+is true for every row inside (a candle's ``year`` is the UTC year it opens in): a filter on a key
+never skips a matching row. Inside its ``year=`` folder a series keeps one file per calendar span,
+chosen per timeframe so a file stays between thousands and tens of thousands of candles:
 
-| timeframe        | partition | keys                       | candles per partition |
-|------------------|-----------|----------------------------|-----------------------|
-| < 1m  (1s, 30s)  | day       | year=/month=/day=          | 86,400 .. 2,880       |
-| 1m .. < 30m      | month     | year=/month=               | 44,640 .. 2,976       |
-| 30m .. < 6h      | year      | year=                      | 17,568 .. 2,196       |
-| >= 6h            | decade    | decade=                    | 14,612 .. 522         |
+| timeframe        | file per | name             | candles per full file |
+|------------------|----------|------------------|-----------------------|
+| < 1m  (1s, 30s)  | day      | ``2024-01-31``   | 86,400 .. 2,880       |
+| 1m .. < 30m      | month    | ``2024-01``      | 44,640 .. 2,976       |
+| >= 30m           | year     | ``2024``         | 17,568 .. 1 (1y)      |
 
-A candle belongs to the partition that contains its opening timestamp (UTC).
+A candle belongs to the file whose span contains its opening timestamp (UTC). The layout's version
+is written in ``MARKER_KEY``; layout 1 (per-timeframe keys ``month=``/``day=``/``decade=`` and files
+named ``part.parquet``) is recognised here only so that ``cbdata store migrate`` can move it.
 """
 
 from __future__ import annotations
@@ -23,8 +27,12 @@ from datetime import UTC, datetime
 from shared.series import SeriesKey, decode_symbol, encode_symbol
 
 ROOT = "ohlcv/"
-FILE_NAME = "part.parquet"
-_MINUTE, _HALF_HOUR, _SIX_HOURS = 60_000, 1_800_000, 21_600_000
+VERSION = 2
+# '_' first: Spark and Hive skip it, and DuckDB's '*.parquet' glob does not match it
+MARKER_KEY = f"{ROOT}_layout.json"
+SUFFIX = ".parquet"
+LEGACY_FILE_NAME = "part.parquet"
+_MINUTE, _HALF_HOUR = 60_000, 1_800_000
 
 
 def _ms(dt: datetime) -> int:
@@ -45,10 +53,7 @@ def partition_bounds(ts_ms: int, tf_ms: int) -> tuple[int, int]:
         start = datetime(d.year, d.month, 1, tzinfo=UTC)
         nxt = datetime(d.year + (d.month == 12), d.month % 12 + 1, 1, tzinfo=UTC)
         return _ms(start), _ms(nxt)
-    if tf_ms < _SIX_HOURS:
-        return _ms(datetime(d.year, 1, 1, tzinfo=UTC)), _ms(datetime(d.year + 1, 1, 1, tzinfo=UTC))
-    decade = d.year - d.year % 10
-    return _ms(datetime(decade, 1, 1, tzinfo=UTC)), _ms(datetime(decade + 10, 1, 1, tzinfo=UTC))
+    return _ms(datetime(d.year, 1, 1, tzinfo=UTC)), _ms(datetime(d.year + 1, 1, 1, tzinfo=UTC))
 
 
 def partitions(start_ms: int, end_ms: int, tf_ms: int) -> Iterator[tuple[int, int]]:
@@ -71,20 +76,40 @@ def partition_key(series: SeriesKey, partition_start_ms: int) -> str:
     d = _dt(partition_start_ms)
     tf_ms = series.tf_ms
     if tf_ms < _MINUTE:
-        part = f"year={d.year:04d}/month={d.month:02d}/day={d.day:02d}"
+        name = f"{d.year:04d}-{d.month:02d}-{d.day:02d}"
     elif tf_ms < _HALF_HOUR:
-        part = f"year={d.year:04d}/month={d.month:02d}"
-    elif tf_ms < _SIX_HOURS:
-        part = f"year={d.year:04d}"
+        name = f"{d.year:04d}-{d.month:02d}"
     else:
-        part = f"decade={d.year:04d}"
-    return f"{series_prefix(series)}{part}/{FILE_NAME}"
+        name = f"{d.year:04d}"
+    return f"{series_prefix(series)}year={d.year:04d}/{name}{SUFFIX}"
 
 
 def parse_series(key: str) -> SeriesKey | None:
-    """The series an object key belongs to, or ``None`` for keys outside the layout."""
+    """The series a current-layout object key belongs to, or ``None`` for keys outside the layout."""
     parts = key.split("/")
-    if len(parts) < 5 or parts[0] + "/" != ROOT or parts[-1] != FILE_NAME:
+    if len(parts) != 6 or not parts[4].startswith("year=") or not _is_partition_file(parts[5]):
+        return None
+    return _series_of(parts)
+
+
+def is_legacy_key(key: str) -> bool:
+    """Whether ``key`` is a candle partition of layout 1 (what ``cbdata store migrate`` moves)."""
+    parts = key.split("/")
+    return len(parts) >= 5 and parts[-1] == LEGACY_FILE_NAME and _series_of(parts) is not None
+
+
+def legacy_series(key: str) -> SeriesKey | None:
+    """The series a layout-1 object key belongs to, or ``None``."""
+    parts = key.split("/")
+    return _series_of(parts) if len(parts) >= 5 and parts[-1] == LEGACY_FILE_NAME else None
+
+
+def _is_partition_file(name: str) -> bool:
+    return name.endswith(SUFFIX) and name != LEGACY_FILE_NAME and not name.startswith("_")
+
+
+def _series_of(parts: list[str]) -> SeriesKey | None:
+    if parts[0] + "/" != ROOT:
         return None
     fields = dict(p.split("=", 1) for p in parts[1:4] if "=" in p)
     try:

@@ -6,6 +6,14 @@ together" hold: one atomic object write changes both, and no reader can see one 
 Encoding (chosen by measurement, see bench/storage.py and docs/storage.md): timestamps
 DELTA_BINARY_PACKED; prices PLAIN + zstd level 9 (prices with few decimals repeat byte patterns that
 zstd finds; dictionary and BYTE_STREAM_SPLIT both measured larger); volume BYTE_STREAM_SPLIT.
+
+In memory a partition is ``SCHEMA`` (``timestamp`` as int64 milliseconds, what the whole service
+computes with). On disk (format 2) ``timestamp`` is a Parquet timestamp (milliseconds, UTC) so every
+tool shows times, and each row also carries its series as ``ccxt_exchange`` and ``ccxt_symbol``
+(``BTC/USDT``, not the path's encoded form): dictionary-encoded, they cost a few bytes per file.
+Their names differ from the Hive keys ``exchange``/``symbol`` on purpose: where a file column and a
+Hive key share a name, DuckDB shows the key's value and a filter on that name matches nothing.
+Files of format 1 (int64 ``timestamp``, no series columns) still decode, for the migration.
 """
 
 from __future__ import annotations
@@ -21,20 +29,27 @@ import pyarrow.parquet as pq
 
 from shared.errors import StorageError
 from shared.intervals import Interval, normalize
+from shared.series import SeriesKey
 
 COLUMNS = ("timestamp", "open", "high", "low", "close", "volume")
 SCHEMA = pa.schema(
     [pa.field("timestamp", pa.int64(), nullable=False)]
     + [pa.field(name, pa.float64(), nullable=False) for name in COLUMNS[1:]]
 )
+SERIES_COLUMNS = ("ccxt_exchange", "ccxt_symbol")
+STORED_SCHEMA = pa.schema(
+    [pa.field("timestamp", pa.timestamp("ms", tz="UTC"), nullable=False)]
+    + [pa.field(name, pa.float64(), nullable=False) for name in COLUMNS[1:]]
+    + [pa.field(name, pa.string(), nullable=False) for name in SERIES_COLUMNS]
+)
 COVERAGE_KEY = b"cbdata.coverage"
 FORMAT_KEY = b"cbdata.format"
-FORMAT_VERSION = b"1"
+FORMAT_VERSION = b"2"
 _MAGIC = b"PAR1"
 _WRITE_OPTIONS = {
     "compression": "zstd",
     "compression_level": 9,
-    "use_dictionary": False,
+    "use_dictionary": list(SERIES_COLUMNS),  # one value per file: a dictionary of one, run-length indices
     "column_encoding": {
         "timestamp": "DELTA_BINARY_PACKED",
         "open": "PLAIN",
@@ -43,7 +58,7 @@ _WRITE_OPTIONS = {
         "close": "PLAIN",
         "volume": "BYTE_STREAM_SPLIT",
     },
-    "write_statistics": ["timestamp"],
+    "write_statistics": ["timestamp", *SERIES_COLUMNS],
 }
 
 
@@ -76,20 +91,28 @@ def rows_to_table(rows: Sequence[Sequence[float]] | pa.Table) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=SCHEMA)
 
 
-def encode(table: pa.Table, coverage: list[Interval]) -> bytes:
+def encode(table: pa.Table, coverage: list[Interval], series: SeriesKey) -> bytes:
+    """A partition's file: ``table`` (of ``SCHEMA``) in the stored schema, coverage in the footer."""
+    n = table.num_rows
+    stored = pa.Table.from_arrays(
+        [table.column("timestamp").cast(STORED_SCHEMA.field("timestamp").type)]
+        + [table.column(name) for name in COLUMNS[1:]]
+        + [pa.repeat(series.exchange, n), pa.repeat(series.symbol, n)],
+        schema=STORED_SCHEMA,
+    )
     metadata = {
         COVERAGE_KEY: json.dumps(normalize(coverage), separators=(",", ":")).encode(),
         FORMAT_KEY: FORMAT_VERSION,
     }
     sink = io.BytesIO()
-    pq.write_table(table.replace_schema_metadata(metadata), sink, **_WRITE_OPTIONS)
+    pq.write_table(stored.replace_schema_metadata(metadata), sink, **_WRITE_OPTIONS)
     return sink.getvalue()
 
 
 def decode(data: bytes) -> tuple[pa.Table, list[Interval]]:
     try:
         # ParquetFile, not pq.read_table: the latter imports pyarrow.dataset (~0.25 s on first use)
-        table = pq.ParquetFile(pa.BufferReader(data)).read()
+        table = pq.ParquetFile(pa.BufferReader(data)).read(columns=list(COLUMNS))
     except (pa.ArrowException, OSError) as exc:
         raise StorageError(f"a stored candle partition is not readable Parquet: {exc}") from exc
     coverage = _coverage(table.schema.metadata or {})
@@ -117,10 +140,11 @@ def summarize_footer(tail: bytes) -> PartitionSummary:
         raise StorageError(f"a stored candle partition has an unreadable footer: {exc}") from exc
     first = last = None
     for i in range(meta.num_row_groups):
-        stats = meta.row_group(i).column(0).statistics
+        stats = meta.row_group(i).column(0).statistics  # timestamp, first in both formats
         if stats is not None and stats.has_min_max and meta.row_group(i).num_rows:
-            first = stats.min if first is None else min(first, stats.min)
-            last = stats.max if last is None else max(last, stats.max)
+            low, high = int(stats.min_raw), int(stats.max_raw)  # milliseconds in both formats
+            first = low if first is None else min(first, low)
+            last = high if last is None else max(last, high)
     return PartitionSummary(_coverage(meta.metadata or {}), meta.num_rows, first, last)
 
 

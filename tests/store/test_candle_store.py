@@ -43,10 +43,10 @@ async def test_write_then_read_across_a_partition_boundary(store, backend):
         (JAN31 - 10 * MIN, JAN31),
         (span[1], span[1] + 5 * MIN),
     ]
-    keys = [i.key for i in await backend.list("ohlcv/")]
+    keys = [i.key for i in await backend.list(layout.series_prefix(SERIES))]
     assert [k.split("timeframe=1m/")[1] for k in keys] == [
-        "year=2024/month=01/part.parquet",
-        "year=2024/month=02/part.parquet",
+        "year=2024/2024-01.parquet",
+        "year=2024/2024-02.parquet",
     ]
 
 
@@ -132,7 +132,7 @@ async def test_concurrent_writers_on_one_partition_lose_nothing(store, backend):
     got = [r[0] for r in await read_all(CandleStore(backend), SERIES, lo, hi)]
     assert got == list(range(lo, hi, MIN))
     assert await CandleStore(backend).missing(SERIES, lo, hi) == []
-    assert len(await backend.list("ohlcv/")) == 1
+    assert len(await backend.list(layout.series_prefix(SERIES))) == 1
 
 
 async def test_an_early_stopped_read_leaves_nothing_running(store):

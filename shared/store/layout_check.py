@@ -1,0 +1,71 @@
+"""The store's layout version: written into an empty store, checked before the first use of any other.
+
+A store of layout 1 has no marker but has ``part.parquet`` objects; the service refuses it with a
+message naming ``cbdata store migrate`` instead of serving half of it or writing a mix of layouts.
+"""
+
+from __future__ import annotations
+
+import json
+
+from shared.errors import ConfigurationError, ConflictError
+from shared.storage.backend import StorageBackend
+from shared.store import layout
+
+
+class StoreLayoutError(ConfigurationError):
+    """The store holds candles in a layout this version does not serve."""
+
+    code = "STORE_LAYOUT_OUTDATED"
+    http_status = 503
+
+
+MIGRATE_HINT = "run `cbdata store migrate` with the same storage settings, then start the service again"
+
+
+def marker_bytes() -> bytes:
+    return json.dumps({"layout": layout.VERSION, "by": "cb-trade-data-service"}).encode()
+
+
+async def stored_version(backend: StorageBackend) -> tuple[int | None, bool]:
+    """The store's layout version and whether a marker says so.
+
+    Without a marker: 1 for a store holding layout-1 candles, the current version for current-layout
+    objects whose marker was removed, ``None`` for a store without candles."""
+    marker = await backend.read(layout.MARKER_KEY)
+    if marker is not None:
+        try:
+            return int(json.loads(marker.data)["layout"]), True
+        except (ValueError, KeyError, TypeError) as exc:
+            raise StoreLayoutError(f"the layout marker {layout.MARKER_KEY} is unreadable ({exc})") from exc
+    listed = await backend.list(layout.ROOT)
+    if any(layout.is_legacy_key(info.key) for info in listed):
+        return 1, False
+    if any(layout.parse_series(info.key) is not None for info in listed):
+        return layout.VERSION, False
+    return None, False
+
+
+async def write_marker(backend: StorageBackend) -> None:
+    try:
+        await backend.write(layout.MARKER_KEY, marker_bytes(), if_none_match=True)
+    except ConflictError:
+        pass  # another instance wrote it first: the same bytes
+
+
+async def check_layout(backend: StorageBackend) -> None:
+    """Return when the store is of the current layout (marking an unmarked one); raise otherwise."""
+    version, marked = await stored_version(backend)
+    if version is None or version == layout.VERSION:
+        if not marked:
+            await write_marker(backend)
+        return
+    if version < layout.VERSION:
+        raise StoreLayoutError(
+            f"the store holds candles in layout {version}; this version serves layout "
+            f"{layout.VERSION}: {MIGRATE_HINT}"
+        )
+    raise StoreLayoutError(
+        f"the store holds candles in layout {version}, newer than this version's {layout.VERSION}: "
+        "upgrade the service"
+    )
