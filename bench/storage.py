@@ -30,7 +30,7 @@ async def measure(backend_name: str) -> dict:
     from bench.synthetic import YEAR_START_MS, candles_1m
     from shared.series import SeriesKey
     from shared.storage.backend import StorageBackend
-    from shared.store import CandleStore
+    from shared.store import CandleStore, layout
 
     baseline_mb = _rss_mb()
     year = candles_1m()
@@ -56,7 +56,7 @@ async def measure(backend_name: str) -> dict:
             t0 = time.perf_counter()
             await store.write(series, year, span)
             write_s = time.perf_counter() - t0
-            stored = sum(i.size for i in await backend.list("ohlcv/"))
+            stored = sum(i.size for i in await backend.list(layout.series_prefix(series)))
             del year
             rows, first_batch_s = 0, None
             t0 = time.perf_counter()

@@ -1,21 +1,23 @@
 """Blocking file primitives for the local backend: ETags, atomic replace, per-key locks.
 
 Everything here blocks; ``LocalFileBackend`` calls it through ``asyncio.to_thread``. A conditional
-write runs check-then-replace inside ONE blocking call that holds the key's ``flock`` for its whole
+write runs check-then-replace inside ONE blocking call that holds the key's lock for its whole
 duration, so the lock is never held across an ``await`` (and thread-pool starvation cannot deadlock).
+Locks are ``filelock`` locks (``flock`` on Linux and macOS, ``msvcrt.locking`` on Windows).
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import hashlib
 import os
 import secrets
 import time
 from collections.abc import Iterator
 from pathlib import Path
+
+from filelock import FileLock
 
 LOCK_DIR = ".locks"
 TEMP_SUFFIX = ".tmp"
@@ -101,21 +103,18 @@ def _fsync_dir(directory: Path) -> None:
 
 @contextlib.contextmanager
 def key_lock(root: Path, key: str) -> Iterator[None]:
-    """An exclusive ``flock`` on the key's lock file under ``root/.locks`` (outside the data tree).
+    """An exclusive lock on the key's lock file under ``root/.locks`` (outside the data tree).
 
-    ``flock`` locks belong to the open file description, so they exclude other processes and also other
-    threads of this process (each call opens its own descriptor). Lock files are never deleted: deleting
-    them would let two holders lock two different files for the same key.
+    Each call makes its own ``FileLock`` (not thread-local, not a per-path singleton), which opens its
+    own descriptor: the lock excludes other processes and also other threads of this process.
+    ``filelock`` (not hand-written ``fcntl``) so the local backend works on Windows as on Linux and
+    macOS; it also handles a lock file removed by a releasing peer while another waits on it.
     """
     lock_dir = root / LOCK_DIR
     lock_dir.mkdir(parents=True, exist_ok=True)
     name = hashlib.sha256(key.encode("utf-8")).hexdigest()
-    fd = os.open(lock_dir / f"{name}.lock", os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    with FileLock(lock_dir / f"{name}.lock", thread_local=False, is_singleton=False, poll_interval=0.005):
         yield
-    finally:
-        os.close(fd)  # closing the descriptor releases the lock
 
 
 def list_files(root: Path, start: Path, prefix: str) -> list[tuple[str, int, str]]:

@@ -23,7 +23,7 @@ from shared.series import SeriesKey
 from shared.storage.backend import ObjectInfo, StorageBackend
 from shared.store import layout
 from shared.store import parquet_codec as codec
-from shared.store.layout_check import check_layout
+from shared.store.layout_check import LayoutGuard
 from shared.store.parquet_codec import PartitionSummary
 from shared.store.summaries import SummaryReader
 
@@ -53,13 +53,13 @@ class CandleStore:
         self.backend = backend
         self._summaries = SummaryReader(backend)
         self._max_write_attempts = max_write_attempts
-        self._layout_checked = not check_layout  # the migration writes before the marker exists
+        # the migration writes before the marker exists: it checks the layout itself
+        self._layout = LayoutGuard(backend) if check_layout else None
 
-    async def ensure_layout(self) -> None:
-        """Refuse (``StoreLayoutError``) a store of an older layout; run before the first use."""
-        if not self._layout_checked:
-            await check_layout(self.backend)
-            self._layout_checked = True
+    async def ensure_layout(self, *, for_write: bool = False) -> None:
+        """Refuse (``StoreLayoutError``) a store of another layout; run before every use (cheap)."""
+        if self._layout is not None:
+            await self._layout.check(for_write=for_write)
 
     # -- writing -------------------------------------------------------------------------------
     async def write(
@@ -84,7 +84,7 @@ class CandleStore:
         except (ValueError, TypeError, pa.ArrowException) as exc:
             raise InvalidRequestError(f"candle rows are malformed: {exc}") from exc
         self._check_rows(series, table, start, end)
-        await self.ensure_layout()
+        await self.ensure_layout(for_write=True)
         written = retried = 0
         for p_start, p_end in layout.partitions(start, end, series.tf_ms):
             ts = table.column("timestamp")

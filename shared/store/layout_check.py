@@ -53,19 +53,32 @@ async def write_marker(backend: StorageBackend) -> None:
         pass  # another instance wrote it first: the same bytes
 
 
-async def check_layout(backend: StorageBackend) -> None:
-    """Return when the store is of the current layout (marking an unmarked one); raise otherwise."""
-    version, marked = await stored_version(backend)
-    if version is None or version == layout.VERSION:
-        if not marked:
-            await write_marker(backend)
-        return
+def refuse(version: int) -> StoreLayoutError:
     if version < layout.VERSION:
-        raise StoreLayoutError(
+        return StoreLayoutError(
             f"the store holds candles in layout {version}; this version serves layout "
             f"{layout.VERSION}: {MIGRATE_HINT}"
         )
-    raise StoreLayoutError(
+    return StoreLayoutError(
         f"the store holds candles in layout {version}, newer than this version's {layout.VERSION}: "
         "upgrade the service"
     )
+
+
+class LayoutGuard:
+    """Checks the store's layout once per process; marks an unmarked store on its first write only,
+    so read-only work (``cbdata catalog``, a request for stored candles) writes nothing."""
+
+    def __init__(self, backend: StorageBackend) -> None:
+        self._backend = backend
+        self._checked = self._marked = False
+
+    async def check(self, *, for_write: bool) -> None:
+        if not self._checked:
+            version, self._marked = await stored_version(self._backend)
+            if version is not None and version != layout.VERSION:
+                raise refuse(version)
+            self._checked = True
+        if for_write and not self._marked:
+            await write_marker(self._backend)
+            self._marked = True

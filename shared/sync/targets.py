@@ -61,8 +61,10 @@ class TargetStore:
 
     # -- the public operations -----------------------------------------------------------------
     async def list(self) -> list[TargetState]:
-        """Every target with its last sync state, in the order they were added."""
-        return await self._update(lambda states: (list(states.values()), False))
+        """Every target with its last sync state, in the order they were added (reads only: the
+        configured seed is written by the first change, not by a look)."""
+        states, _ = await self._read()
+        return list(states.values())
 
     async def get(self, series: SeriesKey) -> TargetState | None:
         return next((s for s in await self.list() if s.series == series), None)
@@ -116,15 +118,16 @@ class TargetStore:
         return decode(stored.data), stored.etag
 
     async def _update(self, change: Callable[[States], tuple[R, bool]]) -> R:
-        """Apply ``change`` to the current targets and store them when it changed them (or when the
-        object does not exist yet: the seed is written on first use, so it is applied only once)."""
+        """Apply ``change`` to the current targets and store them when it changed them. Until the
+        object exists the configured seed stands in for it; the first change writes it with the seed,
+        so the seed is applied only once (a removed seeded target stays removed)."""
         try:
             # full jitter: concurrent writers spread out instead of colliding again in lockstep
             async for attempt in retrying(self._policy, on(ConflictError), sleep=self._sleep, rng=self._rng):
                 with attempt:
                     states, etag = await self._read()
                     result, changed = change(states)
-                    if not changed and etag is not None:
+                    if not changed:
                         return result
                     if etag is None:
                         await self._backend.write(self._key, encode(states), if_none_match=True)

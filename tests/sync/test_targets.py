@@ -29,13 +29,14 @@ async def test_seeded_from_the_initial_list_once(backend):
     states = await first.list()
     assert keys(states) == [BTC, ETH]
     assert all(s.added_at == int(T0 * 1000) and s.last_status is None for s in states)
+    assert await backend.read(TARGETS_KEY) is None  # a look writes nothing; the first change does
+    assert await first.remove(BTC) is True
     stored = orjson.loads((await backend.read(TARGETS_KEY)).data)
-    assert stored["targets"][0] == {
-        "exchange": "binance", "symbol": "BTC/USDT", "timeframe": "1h", "added_at": int(T0 * 1000),
+    assert stored["targets"] == [{
+        "exchange": "binance", "symbol": "ETH/USDT", "timeframe": "1h", "added_at": int(T0 * 1000),
         "last_run_at": None, "last_status": None, "last_error_code": None, "last_error_message": None,
         "candles_added": None,
-    }  # fmt: skip
-    assert await first.remove(BTC) is True
+    }]  # fmt: skip
     # a later start (another instance, or after a restart) with the same SYNC_TARGETS: BTC stays removed
     again = TargetStore(backend, [BTC, ETH, OKX_BTC], clock=clock(T0 + 60))
     assert keys(await again.list()) == [ETH]
@@ -78,7 +79,9 @@ async def test_concurrent_adds_from_several_instances_all_land(backend):
 async def test_concurrent_removes_adds_and_a_recording_lose_nothing(backend):
     seed = [SeriesKey("okx", f"S{i}/USDT", "1h") for i in range(8)]
     store = TargetStore(backend, seed)
-    await store.list()
+    extra = SeriesKey("okx", "X/USDT", "1h")
+    await store.add(extra)  # the first change writes the seed
+    await store.remove(extra)
     other = TargetStore(backend, [])
     result = SyncResult(seed[0], 5, 1, 1, 0, 0)
     await asyncio.gather(
@@ -117,7 +120,7 @@ async def test_an_unchanged_read_does_not_write(local_backend):
     await store.list()
     await store.add(BTC)
     await store.remove(ETH)
-    assert counting.writes[TARGETS_KEY] == 1  # only the seed
+    assert counting.writes[TARGETS_KEY] == 0  # not even the seed: nothing changed
 
 
 async def test_gives_up_with_a_storage_error_after_conflicts_in_a_row(local_backend):
