@@ -11,6 +11,7 @@ import azure.functions as func
 
 from shared import runtime
 from shared.api import http_handlers as http
+from shared.api import store_admin
 from shared.api import targets as targets_api
 from shared.api.health import health as health_check
 from shared.azure_functions import answer, params_of, to_response
@@ -74,6 +75,11 @@ async def portfolio(req: func.HttpRequest) -> func.HttpResponse:
 @app.route(route="portfolio/history", methods=["GET"])
 async def portfolio_history(req: func.HttpRequest) -> func.HttpResponse:
     return await answer(lambda services: portfolio_api.get_history(services, params_of(req)))
+
+
+@app.route(route="store/candles", methods=["DELETE"], auth_level=func.AuthLevel.ADMIN)
+async def store_candles(req: func.HttpRequest) -> func.HttpResponse:
+    return await answer(lambda services: store_admin.delete_route(services, params_of(req)))
 
 
 # -- Web PubSub user events (must answer quickly and never raise) -----------------------------------

@@ -15,21 +15,12 @@ from typing import IO
 
 from tqdm import tqdm
 
-from shared.api.requests import parse_time
-from shared.cli.console import iso
+from shared.cli.console import UsageError, iso, time_argument
 from shared.cli.output import Output, choose_format
 from shared.cli.services import opened_services
-from shared.errors import InvalidRequestError
 from shared.fetch.progress import Progress
 from shared.series import SeriesKey
 from shared.timeframes import candle_count
-
-
-def _time(name: str, value: str) -> int:
-    try:
-        return parse_time(value)
-    except ValueError as exc:
-        raise InvalidRequestError(f"--{name}: {exc}") from None
 
 
 def windows(start: int, end: int, tf_ms: int, max_candles: int) -> list[tuple[int, int]]:
@@ -72,9 +63,9 @@ class ProgressBar:
 
 async def fetch_command(args: argparse.Namespace) -> int:
     series = SeriesKey(args.exchange, args.symbol, args.timeframe)
-    start, end = _time("start", args.start), _time("end", args.end)
+    start, end = time_argument("start", args.start), time_argument("end", args.end)
     if start >= end:
-        raise InvalidRequestError(f"--start ({iso(start)}) must be before --end ({iso(end)})")
+        raise UsageError(f"--start ({iso(start)}) must be before --end ({iso(end)})")
     fmt = choose_format(args.format, args.output)
     show = args.progress or sys.stderr.isatty()
     async with opened_services() as services:

@@ -4,14 +4,16 @@
 - ``cbdata fetch EXCHANGE SYMBOL TIMEFRAME --start T --end T [--format csv|json|parquet] [-o FILE]``:
   the gap-filling fetch in this process, with a progress bar, written as a file or to stdout;
 - ``cbdata sync``: one sync run of every watched target, now;
-- ``cbdata catalog``: what the store holds (the default command);
-- ``cbdata targets list | add EXCHANGE SYMBOL TIMEFRAME | remove EXCHANGE SYMBOL TIMEFRAME``;
+- ``cbdata catalog [--json]``: what the store holds;
+- ``cbdata targets list [--json] | add EXCHANGE SYMBOL TIMEFRAME | remove EXCHANGE SYMBOL TIMEFRAME``;
+- ``cbdata store migrate``: move a store of an older layout into the current one;
+- ``cbdata store delete EXCHANGE SYMBOL TIMEFRAME [--start T --end T]``: remove candles and coverage.
 - ``cbdata portfolio [sync] [--account NAME] [--json]``: the latest portfolio snapshots; ``sync`` first
   runs one portfolio sync now (docs/portfolio.md).
 
-Every failure prints one line ``cbdata: CODE: message`` on stderr and exits non-zero: 2 for the
-service's own errors (``DataServiceError``) and usage errors, 1 for anything else, 130 on Ctrl-C.
-See docs/cli.md.
+A bare ``cbdata`` prints the help. Every failure prints one line ``cbdata: CODE: message`` on stderr
+and exits non-zero: 2 for usage errors only (the command line is wrong), 1 for every other failure
+(the service's, an exchange's, the storage's, unexpected ones), 130 on Ctrl-C. See docs/cli.md.
 """
 
 from __future__ import annotations
@@ -22,27 +24,25 @@ import logging
 import sys
 from typing import NoReturn
 
-from shared.cli.console import fail
+from shared.cli.console import UsageError, fail
 from shared.errors import DataServiceError
 
-EXIT_SERVICE_ERROR = 2
-EXIT_OTHER_ERROR = 1
+EXIT_USAGE = 2
+EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
-
-
-class _UsageError(Exception):
-    pass
+DISTRIBUTION = "cb-trade-data-service"
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line like every other error (and not a ``SystemExit``)."""
 
     def error(self, message: str) -> NoReturn:
-        raise _UsageError(f"{message} (see {self.prog} --help)")
+        raise UsageError(f"{message} (see {self.prog} --help)")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="cbdata", description="cb-trade data service: complete OHLCV candles")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
@@ -60,11 +60,13 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--progress", action="store_true", help="show the progress bar even when not a TTY")
 
     commands.add_parser("sync", help="sync every watched target now")
-    commands.add_parser("catalog", help="list the stored series")
+    catalog = commands.add_parser("catalog", help="list the stored series")
+    catalog.add_argument("--json", action="store_true", help="one JSON document, for scripts")
 
     targets = commands.add_parser("targets", help="the watched targets the timer syncs")
     actions = targets.add_subparsers(dest="action", parser_class=_Parser, metavar="ACTION", required=True)
-    actions.add_parser("list", help="list the targets and their last sync")
+    listing = actions.add_parser("list", help="list the targets and their last sync")
+    listing.add_argument("--json", action="store_true", help="one JSON document, for scripts")
     _series_arguments(actions.add_parser("add", help="watch a series"))
     _series_arguments(actions.add_parser("remove", help="stop watching a series"))
 
@@ -72,6 +74,14 @@ def build_parser() -> argparse.ArgumentParser:
     portfolio.add_argument("action", nargs="?", choices=["show", "sync"], default="show")
     portfolio.add_argument("--account", default=None, help="one account (default: all)")
     portfolio.add_argument("--json", action="store_true", help="the stored documents as JSON")
+
+    store = commands.add_parser("store", help="maintain the store: migrate its layout, delete candles")
+    chores = store.add_subparsers(dest="action", parser_class=_Parser, metavar="ACTION", required=True)
+    chores.add_parser("migrate", help="move a store of an older layout into the current one")
+    delete = chores.add_parser("delete", help="delete a series, or a range of it, with its coverage")
+    _series_arguments(delete)
+    delete.add_argument("--start", default=None, help="first candle to delete: ISO-8601 (UTC) or epoch ms")
+    delete.add_argument("--end", default=None, help="end of the deleted range, excluded")
     return parser
 
 
@@ -87,8 +97,16 @@ def _serve(args: argparse.Namespace) -> int:
     return run(args.host, args.port)
 
 
-def _dispatch(args: argparse.Namespace) -> int:
-    command = args.command or "catalog"
+def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    command = args.command
+    if args.version:
+        from importlib.metadata import version
+
+        print(f"cbdata {version(DISTRIBUTION)}")
+        return 0
+    if command is None:
+        parser.print_help()
+        return 0
     if command == "serve":
         return _serve(args)  # the local host configures its own logging
     logging.basicConfig(level=logging.WARNING, format="cbdata: %(levelname)s %(name)s: %(message)s")
@@ -104,35 +122,40 @@ def _dispatch(args: argparse.Namespace) -> int:
         from shared.cli.portfolio import portfolio_command
 
         return asyncio.run(portfolio_command(args))
+    if command == "store":
+        from shared.cli.maintenance import maintenance_command
+
+        return asyncio.run(maintenance_command(args.action, args))
     from shared.cli import store
 
     if command == "sync":
         return asyncio.run(store.sync_command())
-    return asyncio.run(store.catalog_command())
+    return asyncio.run(store.catalog_command(as_json=args.json))
 
 
 def main(argv: list[str] | None = None) -> int:
     debug = "--debug" in (sys.argv[1:] if argv is None else argv)
     try:
-        return _dispatch(build_parser().parse_args(argv))
-    except _UsageError as exc:
-        fail("USAGE", str(exc))
-        return EXIT_SERVICE_ERROR
+        parser = build_parser()
+        return _dispatch(parser, parser.parse_args(argv))
+    except UsageError as exc:
+        fail(exc.code, exc.message)
+        return EXIT_USAGE
     except DataServiceError as exc:
         fail(exc.code, exc.message)
-        return EXIT_SERVICE_ERROR
+        return EXIT_ERROR
     except KeyboardInterrupt:
         fail("INTERRUPTED", "stopped by Ctrl-C")
         return EXIT_INTERRUPTED
     except ImportError as exc:  # an optional part not installed, or run outside the project's folder
         fail("IMPORT_ERROR", str(exc))
-        return EXIT_OTHER_ERROR
+        return EXIT_ERROR
     except OSError as exc:  # an output file that cannot be written, a port in use, ...
         fail("OS_ERROR", f"{exc.strerror or type(exc).__name__}: {exc.filename or ''}".rstrip(": "))
-        return EXIT_OTHER_ERROR
+        return EXIT_ERROR
     except Exception as exc:
         if debug:
             raise
         # anything else may hold anything (a URL with a key): only its type, as in the service
         fail("INTERNAL_ERROR", f"unexpected {type(exc).__name__} (run with --debug for the traceback)")
-        return EXIT_OTHER_ERROR
+        return EXIT_ERROR

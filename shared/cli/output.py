@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from shared.api.encoding import COLUMNS, CSV_HEADER, ohlcv_csv, rows_of
-from shared.errors import InvalidRequestError
+from shared.cli.console import UsageError
 from shared.store.parquet_codec import SCHEMA
 
 FORMATS = ("csv", "json", "parquet")
@@ -91,7 +91,7 @@ def choose_format(fmt: str | None, output: str | None) -> str:
         suffix = Path(output).suffix.lower().lstrip(".") if output else ""
         fmt = suffix if suffix in FORMATS else "csv"
     if fmt == "parquet" and output in (None, "-"):
-        raise InvalidRequestError("parquet is binary: write it to a file with -o FILE")
+        raise UsageError("parquet is binary: write it to a file with -o FILE")
     return fmt
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from shared.cli.console import iso
+from shared.cli.console import iso, print_json
 from shared.cli.services import opened_services
 from shared.errors import TargetNotFoundError
 from shared.sync.state import TargetState
@@ -27,6 +27,9 @@ async def targets_command(action: str, args: argparse.Namespace) -> int:
     async with opened_services() as services:
         if action == "list":
             states = await services.targets.list()
+            if getattr(args, "json", False):
+                print_json({"targets": [state.to_dict() for state in states]})
+                return 0
             if not states:
                 print("no targets watched")
             for state in states:

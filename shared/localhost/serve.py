@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 import shared
-from shared.errors import ConfigurationError
+from shared.errors import ConfigurationError, DataServiceError
 from shared.localhost.host import LocalHost
 from shared.localhost.host.bindings import index
 from shared.localhost.host.keys import HostKeys
@@ -33,9 +33,9 @@ CONNECTION_SETTING = "WebPubSubConnectionString"
 def run(host: str = "127.0.0.1", port: int = 7071) -> int:
     try:
         return asyncio.run(serve(host, port))
-    except ConfigurationError as exc:
+    except DataServiceError as exc:  # a wrong setting, a store of an older layout, storage unreachable
         print(f"cbdata serve: {exc}", file=sys.stderr)
-        return 2
+        return 1
     except OSError as exc:  # the port is taken, the address is not ours
         print(f"cbdata serve: cannot listen on {host}:{port} ({exc.strerror or exc})", file=sys.stderr)
         return 1
@@ -51,8 +51,13 @@ async def serve(host: str, port: int, stop: asyncio.Event | None = None) -> int:
     settings = await asyncio.to_thread(_settings_for, host, port)
     configure_logging(settings.log.level)
     os.environ.setdefault("WEBPUBSUB_HUB", settings.webpubsub_hub)  # function_app reads it at import
-    functions = index(_function_app().app.get_functions())
     services = Services.create(settings)
+    try:
+        await services.store.ensure_layout()  # refuse an older layout before listening, naming the fix
+        functions = index(_function_app().app.get_functions())
+    except BaseException:
+        await services.aclose()
+        raise
     keys = HostKeys.from_settings(settings)
     server = LocalHost(functions, services, host=host, port=port, keys=keys)
     stop = stop or asyncio.Event()

@@ -123,6 +123,8 @@ def list_files(root: Path, start: Path, prefix: str) -> list[tuple[str, int, str
     Hidden entries (temporary files, the lock directory) and symlinks are skipped.
     """
     found: list[tuple[str, int, str]] = []
+    if root.exists() and not root.is_dir():  # a broken root is an error, not an empty store
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(root))
     if not start.is_dir() or start.is_symlink():
         return found
     for dirpath, dirnames, filenames in os.walk(start, followlinks=False):

@@ -32,6 +32,6 @@ def test_catalog_lists_stored_series(tmp_path, monkeypatch, capsys):
 def test_a_wrong_setting_prints_one_clear_line(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("STORAGE_TYPE", "blob")
-    assert main(["catalog"]) == 2
+    assert main(["catalog"]) == 1  # a configuration error, not a usage error
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "STORAGE_TYPE" in err[0] and "'local', 'azure'" in err[0]

@@ -33,7 +33,7 @@ async def test_targets_add_list_remove_then_sync(cli_env, capsys):
 
     assert await cli_env.run("targets", "remove", "okx", "BTC/USDT", "1h") == 0
     assert capsys.readouterr().out.strip() == "removed: okx:BTC/USDT:1h"
-    assert await cli_env.run("targets", "remove", "okx", "BTC/USDT", "1h") == 2
+    assert await cli_env.run("targets", "remove", "okx", "BTC/USDT", "1h") == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["cbdata: TARGET_NOT_FOUND: okx:BTC/USDT:1h is not a watched target"]
 
@@ -48,7 +48,7 @@ async def test_a_failing_target_makes_sync_exit_1(cli_env, capsys):
 
 
 async def test_targets_refuse_an_exchange_not_enabled(cli_env, capsys):
-    assert await cli_env.run("targets", "add", "kraken", "BTC/USDT", "1h") == 2
+    assert await cli_env.run("targets", "add", "kraken", "BTC/USDT", "1h") == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("cbdata: UNKNOWN_EXCHANGE: exchange 'kraken' is not enabled")
 

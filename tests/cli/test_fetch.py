@@ -192,10 +192,10 @@ async def test_no_progress_bar_when_stderr_is_not_a_terminal(cli_env, capsys):
         (["binance", "../etc", "1m"], "INVALID_REQUEST"),
     ],
 )
-async def test_service_errors_print_one_line_and_exit_2(cli_env, capsys, argv, code):
+async def test_service_errors_print_one_line_and_exit_1(cli_env, capsys, argv, code):
     out = cli_env.root / "x.csv"
     start, end = cli_env.day, cli_env.day + 10 * MIN
-    assert await cli_env.run("fetch", *argv, "--start", str(start), "--end", str(end), "-o", str(out)) == 2
+    assert await cli_env.run("fetch", *argv, "--start", str(start), "--end", str(end), "-o", str(out)) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(f"cbdata: {code}: "), err
     assert not out.exists() and not (cli_env.root / "x.csv.part").exists()
@@ -206,15 +206,15 @@ async def test_service_errors_print_one_line_and_exit_2(cli_env, capsys, argv, c
     [
         (
             ["--start", "soon", "--end", "2025-01-01"],
-            "INVALID_REQUEST: --start: 'soon' is not an ISO-8601 time",
+            "USAGE: --start: 'soon' is not an ISO-8601 time",
         ),
         (
             ["--start", "2025-01-02", "--end", "2025-01-01"],
-            "INVALID_REQUEST: --start (2025-01-02 00:00) must be before",
+            "USAGE: --start (2025-01-02 00:00) must be before",
         ),
         (
             ["--start", "2025-01-01", "--end", "2025-01-02", "--format", "parquet"],
-            "INVALID_REQUEST: parquet is binary",
+            "USAGE: parquet is binary",
         ),
         (["--start", "2025-01-01"], "USAGE: the following arguments are required: --end"),
         (
@@ -229,7 +229,7 @@ async def test_bad_options_print_one_line_and_exit_2(cli_env, capsys, options, n
     assert len(err) == 1 and err[0].startswith("cbdata: ") and needle in err[0], err
 
 
-async def test_an_exchange_outage_exits_2_and_leaves_no_file(cli_env, capsys):
+async def test_an_exchange_outage_exits_1_and_leaves_no_file(cli_env, capsys):
     cli_env.emulator.inject("binance", "status", count=50, status=503)
     out = cli_env.root / "x.json"
     start, end = cli_env.day, cli_env.day + 10 * MIN
@@ -237,7 +237,7 @@ async def test_an_exchange_outage_exits_2_and_leaves_no_file(cli_env, capsys):
         await cli_env.run(
             "fetch", "binance", "ETH/USDT", "1m", "--start", str(start), "--end", str(end), "-o", str(out)
         )
-        == 2
+        == 1
     )
     err = [
         line

@@ -50,6 +50,7 @@ def test_every_function_is_registered_with_its_bindings():
         "catalog",
         "negotiate",
         "targets",
+        "store_candles",
         "request_historical",
         "request_current_timestamp",
         "historical_worker",
@@ -60,7 +61,7 @@ def test_every_function_is_registered_with_its_bindings():
     }
     http = {
         n: binding(n, "httpTrigger")
-        for n in ("health", "ohlcv", "ohlcv_latest", "catalog", "negotiate", "targets")
+        for n in ("health", "ohlcv", "ohlcv_latest", "catalog", "negotiate", "targets", "store_candles")
     }
     assert {n: (b["route"], b["methods"], b["authLevel"]) for n, b in http.items()} == {
         "health": ("health", ["GET"], "ANONYMOUS"),
@@ -69,6 +70,7 @@ def test_every_function_is_registered_with_its_bindings():
         "catalog": ("catalog", ["GET"], "FUNCTION"),
         "negotiate": ("negotiate", ["GET", "POST"], "FUNCTION"),
         "targets": ("targets", ["GET", "PUT", "DELETE"], "ADMIN"),
+        "store_candles": ("store/candles", ["DELETE"], "ADMIN"),
     }
     assert binding("negotiate", "webPubSubConnection") == {
         "direction": "IN",

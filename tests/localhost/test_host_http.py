@@ -22,6 +22,7 @@ ROUTES = [  # (method, path, auth level)
     ("GET", "/api/targets", "ADMIN"),
     ("PUT", "/api/targets", "ADMIN"),
     ("DELETE", "/api/targets", "ADMIN"),
+    ("DELETE", "/api/store/candles", "ADMIN"),
 ]
 
 
@@ -128,3 +129,24 @@ async def test_negotiate_gives_a_token_the_stand_in_accepts(local_host, http, me
     assert connected["type"] == "system" and connected["event"] == "connected"
     async with http.get(access["baseUrl"].replace("ws", "http", 1) + "?access_token=forged") as response:
         assert response.status == 401
+
+
+async def test_deleting_a_range_makes_the_next_request_fetch_it_again(local_host, http, exchange_emulator):
+    """DELETE /api/store/candles (master key) removes candles and coverage; GET refetches them."""
+    query = {"exchange": "binance", "symbol": "BTC/USDT", "timeframe": "1m"}
+    span = {"start": str(NOW_SLOT - 120 * MIN), "end": str(NOW_SLOT - 60 * MIN)}
+    get_url, key = local_host.url + "/api/ohlcv", {"x-functions-key": FUNCTION_KEY}
+    async with http.get(get_url, params={**query, **span}, headers=key) as r:
+        first = (await r.json())["data"]
+    assert len(first) == 60
+    fetched = exchange_emulator.request_count()
+    delete_url, admin = local_host.url + "/api/store/candles", {"x-functions-key": MASTER_KEY}
+    middle = {"start": str(NOW_SLOT - 100 * MIN), "end": str(NOW_SLOT - 90 * MIN)}
+    async with http.delete(delete_url, params={**query, **middle}, headers=admin) as r:
+        assert r.status == 200, await r.text()
+        assert (await r.json())["deleted"] == 10
+    async with http.delete(delete_url, params={**query, "strat": "x"}, headers=admin) as r:
+        assert r.status == 400 and (await r.json())["error"]["code"] == "INVALID_REQUEST"
+    async with http.get(get_url, params={**query, **span}, headers=key) as r:
+        assert (await r.json())["data"] == first
+    assert exchange_emulator.request_count() > fetched  # the deleted ten minutes came from the exchange
