@@ -9,16 +9,19 @@ deleted; the next request for that range fetches it from the exchange again.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from shared.api.http_handlers import HttpResult, error_result, json_result
 from shared.api.requests import describe, parse_time
 from shared.api.targets import FIELDS, TargetBody
-from shared.composition import Services
 from shared.errors import InvalidRequestError
 from shared.series import SeriesKey
 from shared.store.removal import delete_candles
+
+if TYPE_CHECKING:  # typing only: composition is a higher layer (no runtime import)
+    from shared.composition import Services
 
 TIMES = ("start", "end")
 

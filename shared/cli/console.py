@@ -9,12 +9,13 @@ from typing import Any
 
 import orjson
 
-from shared.errors import InvalidRequestError
+from shared.errors import DataServiceError
 
 
-class UsageError(InvalidRequestError):
+class UsageError(DataServiceError):
     """The command line is wrong (an unknown option, a time that does not parse): exit 2. Every other
-    failure, also one the service or an exchange reports about what was asked, exits 1."""
+    failure, also one the service or an exchange reports about what was asked, exits 1. The command
+    line's own: never shown to a client of the service."""
 
     code = "USAGE"
 

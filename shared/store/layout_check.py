@@ -14,10 +14,10 @@ from shared.store import layout
 
 
 class StoreLayoutError(ConfigurationError):
-    """The store holds candles in a layout this version does not serve."""
+    """The store holds candles in a layout this version does not serve (an operator's matter: a client
+    sees INTERNAL_ERROR, the log and ``cbdata`` show this code and the command that fixes it)."""
 
     code = "STORE_LAYOUT_OUTDATED"
-    http_status = 503
 
 
 MIGRATE_HINT = "run `cbdata store migrate` with the same storage settings, then start the service again"

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from importlib.metadata import version
+
+import pytest
 
 from shared.cli import main
 from shared.series import SeriesKey
@@ -103,7 +106,17 @@ def test_store_migrate_on_a_current_store_is_a_no_op(tmp_path, monkeypatch, caps
     assert "nothing to migrate" in capsys.readouterr().out
 
 
-def test_serve_refuses_a_store_of_layout_1_naming_the_command(tmp_path, monkeypatch, capsys):
+@pytest.fixture
+def root_logging():
+    """``cbdata serve`` configures logging onto this test's stderr: put the root logger back after."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+def test_serve_refuses_a_store_of_layout_1_naming_the_command(tmp_path, monkeypatch, capsys, root_logging):
     from tests.lake.legacy import write_legacy
 
     monkeypatch.chdir(tmp_path)
