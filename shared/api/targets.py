@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
 
 from shared.api.http_handlers import HttpResult, error_result, json_result
 from shared.api.requests import describe, load_object
@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # typing only: composition is a higher layer (no runtime impo
     from shared.composition import Services
 
 FIELDS = ("exchange", "symbol", "timeframe")
+MAX_RETENTION_DAYS = 36_500
 
 
 class TargetBody(BaseModel):
@@ -39,6 +40,8 @@ class TargetBody(BaseModel):
     exchange: StrictStr | None = Field(default=None, max_length=64)
     symbol: StrictStr = Field(max_length=64)
     timeframe: StrictStr = Field(max_length=16)
+    # PUT only: the sync deletes this target's candles older than this many days (None: keep all)
+    retention_days: StrictInt | None = Field(default=None, ge=1, le=MAX_RETENTION_DAYS)
 
 
 def _plain(series: SeriesKey) -> dict[str, str]:
@@ -47,6 +50,11 @@ def _plain(series: SeriesKey) -> dict[str, str]:
 
 def parse_target(services: Services, raw: Mapping[str, Any]) -> SeriesKey:
     """The validated series of a PUT/DELETE; raises ``DataServiceError`` (400 or 404)."""
+    return parse_put(services, raw)[0]
+
+
+def parse_put(services: Services, raw: Mapping[str, Any]) -> tuple[SeriesKey, int | None]:
+    """The validated series and retention (days) of a PUT."""
     try:
         target = TargetBody.model_validate(dict(raw))
     except ValidationError as exc:
@@ -55,7 +63,7 @@ def parse_target(services: Services, raw: Mapping[str, Any]) -> SeriesKey:
         target.exchange or services.exchanges.default_exchange, target.symbol, target.timeframe
     )
     services.exchanges.require_enabled(series.exchange)
-    return series
+    return series, target.retention_days
 
 
 async def list_targets(services: Services, targets: TargetStore) -> HttpResult:
@@ -68,11 +76,12 @@ async def list_targets(services: Services, targets: TargetStore) -> HttpResult:
 
 async def put_target(services: Services, targets: TargetStore, body: bytes) -> HttpResult:
     try:
-        series = parse_target(services, load_object(body, services.settings.request_max_bytes))
-        added = await targets.add(series)
+        series, retention = parse_put(services, load_object(body, services.settings.request_max_bytes))
+        added = await targets.add(series, retention)
     except Exception as exc:
         return error_result(exc)
-    return json_result({"added": added, "target": _plain(series)}, 201 if added else 200)
+    target = {**_plain(series), "retention_days": retention}
+    return json_result({"added": added, "target": target}, 201 if added else 200)
 
 
 async def delete_target(

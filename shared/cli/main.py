@@ -67,7 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
     actions = targets.add_subparsers(dest="action", parser_class=_Parser, metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="list the targets and their last sync")
     listing.add_argument("--json", action="store_true", help="one JSON document, for scripts")
-    _series_arguments(actions.add_parser("add", help="watch a series"))
+    add = actions.add_parser("add", help="watch a series")
+    _series_arguments(add)
+    add.add_argument("--retention-days", type=int, default=None, metavar="N",
+                     help="the sync deletes this series' candles older than N days")  # fmt: skip
     _series_arguments(actions.add_parser("remove", help="stop watching a series"))
 
     portfolio = commands.add_parser("portfolio", help="exchange accounts' portfolios (sync: one run now)")

@@ -152,6 +152,12 @@ class CandleService:
     async def catalog(self) -> list[SeriesInfo]:
         return await self.store.catalog()
 
+    async def prune(self, series: SeriesKey, before_ms: int) -> int:
+        """Delete the candles (and coverage) opening before ``before_ms``: a target's retention."""
+        from shared.store.removal import delete_candles
+
+        return (await delete_candles(self.store, series, None, before_ms)).candles_deleted
+
     # -- the sync of one watched target --------------------------------------------------------
     async def sync(self, series: SeriesKey) -> SyncResult:
         self.exchanges.require_enabled(series.exchange)

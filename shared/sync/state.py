@@ -4,7 +4,7 @@ The stored object (``targets/targets.json``) is::
 
     {"version": 1, "targets": [{"exchange": "binance", "symbol": "BTC/USDT", "timeframe": "1m",
       "added_at": 1767225600000, "last_run_at": null, "last_status": null, "last_error_code": null,
-      "last_error_message": null, "candles_added": null}, ...]}
+      "last_error_message": null, "candles_added": null, "retention_days": null}, ...]}
 
 Times are epoch milliseconds (UTC). Every entry read back passes through ``SeriesKey`` again, so a
 hand-edited object cannot smuggle an invalid series into a storage path.
@@ -37,6 +37,7 @@ class TargetState:
     last_error_code: str | None = None
     last_error_message: str | None = None
     candles_added: int | None = None
+    retention_days: int | None = None  # the sync deletes candles older than this many days
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -49,6 +50,7 @@ class TargetState:
             "last_error_code": self.last_error_code,
             "last_error_message": self.last_error_message,
             "candles_added": self.candles_added,
+            "retention_days": self.retention_days,
         }
 
     def after_run(self, outcome: SyncResult | BaseException, at_ms: int) -> TargetState:
@@ -107,6 +109,7 @@ def _state_from(item: Any) -> TargetState:
         optional("last_error_code", str),
         optional("last_error_message", str),
         optional("candles_added", int),
+        optional("retention_days", int),
     )
 
 

@@ -17,6 +17,7 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import replace
 from typing import TypeVar
 
 from shared.backoff import RetryPolicy, on, retrying
@@ -69,14 +70,19 @@ class TargetStore:
     async def get(self, series: SeriesKey) -> TargetState | None:
         return next((s for s in await self.list() if s.series == series), None)
 
-    async def add(self, series: SeriesKey) -> bool:
-        """``True`` when added, ``False`` when it was already there (its state is kept)."""
+    async def add(self, series: SeriesKey, retention_days: int | None = None) -> bool:
+        """``True`` when added, ``False`` when it was already there (its state is kept; its retention
+        becomes ``retention_days``: an add is a put)."""
 
         def change(states: States) -> tuple[bool, bool]:
-            if series in states:
-                return False, False
-            states[series] = TargetState(series, added_at=self.now_ms())
-            return True, True
+            current = states.get(series)
+            if current is None:
+                states[series] = TargetState(series, added_at=self.now_ms(), retention_days=retention_days)
+                return True, True
+            if current.retention_days != retention_days:
+                states[series] = replace(current, retention_days=retention_days)
+                return False, True
+            return False, False
 
         return await self._update(change)
 

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shared.api.targets import delete_target, list_targets, put_target
+from shared.series import SeriesKey
 from shared.sync.runner import run_sync
 from shared.sync.targets import TARGETS_KEY, TargetStore
 from tests.sync.helpers import BTC, UNLISTED
@@ -36,7 +37,7 @@ async def test_list_put_delete_round_trip(services, targets):
     assert put.status == 201
     assert decoded(put) == {
         "added": True,
-        "target": {"exchange": "binance", "symbol": "ETH/USDT", "timeframe": "1h"},
+        "target": {"exchange": "binance", "symbol": "ETH/USDT", "timeframe": "1h", "retention_days": None},
     }
     again = await put_target(services, targets, body(exchange="binance", symbol="ETH/USDT", timeframe="1h"))
     assert (again.status, decoded(again)["added"]) == (200, False)
@@ -152,3 +153,15 @@ async def test_fuzzed_bodies_always_get_a_clean_answer(services, raw):
         if result.status >= 400:
             assert set(payload["error"]) == {"code", "message"}
             assert payload["error"]["code"] != "INTERNAL_ERROR"
+
+
+async def test_put_sets_and_replaces_a_retention(services, targets):
+    put = await put_target(services, targets, body(symbol="ETH/USDT", timeframe="1h", retention_days=30))
+    assert (put.status, decoded(put)["target"]["retention_days"]) == (201, 30)
+    listed = {t["symbol"]: t for t in decoded(await list_targets(services, targets))["targets"]}
+    assert listed["ETH/USDT"]["retention_days"] == 30
+    again = await put_target(services, targets, body(symbol="ETH/USDT", timeframe="1h", retention_days=7))
+    assert (again.status, decoded(again)["added"]) == (200, False)
+    assert (await targets.get(SeriesKey("binance", "ETH/USDT", "1h"))).retention_days == 7
+    bad = await put_target(services, targets, body(symbol="ETH/USDT", timeframe="1h", retention_days=0))
+    assert bad.status == 400 and decoded(bad)["error"]["code"] == "INVALID_REQUEST"

@@ -43,7 +43,7 @@ def test_a_success_and_a_failure_as_recorded():
     assert failed.to_dict() == {
         "exchange": "binance", "symbol": "BTC/USDT", "timeframe": "1m", "added_at": 1, "last_run_at": 100,
         "last_status": "failed", "last_error_code": "EXCHANGE_ERROR",
-        "last_error_message": "binance did not answer in time", "candles_added": None,
+        "last_error_message": "binance did not answer in time", "candles_added": None, "retention_days": None,
     }  # fmt: skip
 
 

@@ -35,7 +35,7 @@ async def test_seeded_from_the_initial_list_once(backend):
     assert stored["targets"] == [{
         "exchange": "binance", "symbol": "ETH/USDT", "timeframe": "1h", "added_at": int(T0 * 1000),
         "last_run_at": None, "last_status": None, "last_error_code": None, "last_error_message": None,
-        "candles_added": None,
+        "candles_added": None, "retention_days": None,
     }]  # fmt: skip
     # a later start (another instance, or after a restart) with the same SYNC_TARGETS: BTC stays removed
     again = TargetStore(backend, [BTC, ETH, OKX_BTC], clock=clock(T0 + 60))
