@@ -7,6 +7,7 @@ error's HTTP status.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Mapping
@@ -14,8 +15,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import orjson
+import pyarrow as pa
 
 from shared.api.encoding import ohlcv_csv, ohlcv_json, rows_of
+from shared.api.parquet_export import CONTENT_TYPE as PARQUET
+from shared.api.parquet_export import ParquetExport
 from shared.api.requests import parse_current, parse_historical
 from shared.errors import InvalidRequestError, RangeTooLargeError, public_view
 from shared.logging_config import log_context
@@ -53,15 +57,18 @@ def error_result(err: BaseException) -> HttpResult:
 
 
 async def get_ohlcv(services: Services, params: Mapping[str, str]) -> HttpResult:
-    """``GET /api/ohlcv``: the candles of [start, end) as JSON or CSV, at most HTTP_MAX_CANDLES."""
+    """``GET /api/ohlcv``: the candles of [start, end) as JSON or CSV (at most HTTP_MAX_CANDLES), or as
+    one Parquet file (at most MAX_REQUEST_CANDLES when stored, HTTP_MAX_CANDLES when it needs a fill)."""
     try:
         fields = _fields(params)
         fmt = fields.pop("format", "json")
-        if fmt not in ("json", "csv"):
-            raise InvalidRequestError(f"format must be json or csv (got {str(fmt)[:20]!r})")
+        if fmt not in ("json", "csv", "parquet"):
+            raise InvalidRequestError(f"format must be json, csv or parquet (got {str(fmt)[:20]!r})")
         request = parse_historical(fields, max_bytes=services.settings.request_max_bytes)
         series = request.series(services.settings.ccxt.default_exchange)
         with log_context(exchange=series.exchange, symbol=series.symbol, timeframe=series.timeframe):
+            if fmt == "parquet":
+                return await ohlcv_parquet(services, series, request.start, request.end)
             _check_http_size(services, series, request.start, request.end)
             started = time.monotonic()
             stream = await services.candles.open(series, request.start, request.end)
@@ -102,14 +109,40 @@ def _fields(params: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in params.items() if k != "code"}
 
 
-def _check_http_size(services: Services, series: SeriesKey, start: int, end: int) -> None:
+def _check_http_size(
+    services: Services, series: SeriesKey, start: int, end: int, *, fill: bool = False
+) -> None:
     limit = services.settings.http_max_candles
     candles = candle_count(start, end, series.tf_ms)
     if candles > limit:
+        what = "is not all stored yet and holds" if fill else "holds"
+        answers = "fills" if fill else "answers"
         raise RangeTooLargeError(
-            f"the range holds {candles:,} {series.timeframe} candles; HTTP answers at most {limit:,}: "
+            f"the range {what} {candles:,} {series.timeframe} candles; HTTP {answers} at most {limit:,}: "
             "use a shorter range or stream it over Web PubSub (event request_historical; docs/protocol.md)"
         )
+
+
+async def ohlcv_parquet(services: Services, series: SeriesKey, start: int, end: int) -> HttpResult:
+    """The range as one Parquet file, encoded batch by batch from the store's Arrow tables (no Python
+    rows). A stored range may be as long as MAX_REQUEST_CANDLES; one that needs a fill from the
+    exchange is held to HTTP_MAX_CANDLES like JSON (a long fill belongs on Web PubSub)."""
+    candles = services.candles
+    if candles.check_request(series, start, end) > services.settings.http_max_candles:  # MAX_REQUEST_...
+        served_end = max(start, min(end, candles.closed_end(series)))
+        if await candles.store.missing(series, start, served_end):  # before any exchange call
+            _check_http_size(services, series, start, end, fill=True)
+    stream = await candles.open(series, start, end)
+    header = {**_series(series), "start": stream.start, "end": stream.end}
+    sink = pa.BufferOutputStream()
+    export = ParquetExport(sink, header)
+    rows = 0
+    async for batch in stream.batches():
+        await asyncio.to_thread(export.write, batch)
+        rows += batch.num_rows
+    await asyncio.to_thread(export.close)
+    log.info("ohlcv: %d candles as parquet", rows)
+    return HttpResult(200, sink.getvalue().to_pybytes(), PARQUET)
 
 
 def _series(series: SeriesKey) -> dict[str, str]:

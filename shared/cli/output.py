@@ -2,7 +2,8 @@
 
 Nothing holds the whole range: CSV and JSON rows are encoded per batch with the HTTP API's own
 encoders (``shared.api.encoding``), so the bytes are those ``GET /api/ohlcv`` answers; Parquet goes
-through a ``ParquetWriter`` with the store's schema, one row group per batch. A file is written as
+through ``shared.api.parquet_export`` (the same file ``GET /api/ohlcv?format=parquet`` answers: UTC
+timestamps), one row group per batch. A file is written as
 ``FILE.part`` and renamed when complete, so a failed or interrupted fetch never leaves a truncated
 file under the asked name. Writes run in a worker thread (``asyncio.to_thread``).
 """
@@ -16,11 +17,10 @@ from typing import IO, Any, Protocol
 
 import orjson
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from shared.api.encoding import COLUMNS, CSV_HEADER, ohlcv_csv, rows_of
+from shared.api.parquet_export import ParquetExport
 from shared.cli.console import UsageError
-from shared.store.parquet_codec import SCHEMA
 
 FORMATS = ("csv", "json", "parquet")
 
@@ -71,12 +71,11 @@ class JsonWriter:
 
 
 class ParquetFileWriter:
-    def __init__(self, path: Path) -> None:
-        self._writer = pq.ParquetWriter(path, SCHEMA, compression="zstd")
+    def __init__(self, path: Path, header: dict[str, Any]) -> None:
+        self._writer = ParquetExport(str(path), header)
 
     async def write(self, table: pa.Table) -> None:
-        if table.num_rows:
-            await asyncio.to_thread(self._writer.write_table, table.select(list(COLUMNS)).cast(SCHEMA))
+        await asyncio.to_thread(self._writer.write, table)
 
     async def finish(self) -> None:
         await asyncio.to_thread(self._writer.close)
@@ -105,7 +104,7 @@ class Output:
         self._sink: IO[bytes] | None = None
         if fmt == "parquet":
             assert self._part is not None
-            self.writer: CandleWriter = ParquetFileWriter(self._part)
+            self.writer: CandleWriter = ParquetFileWriter(self._part, header)
             return
         sink = stdout if self._part is None else open(self._part, "wb")  # closed in commit()/discard()
         self._file = None if self._part is None else sink

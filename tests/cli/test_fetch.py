@@ -7,9 +7,11 @@ import io
 import json
 from datetime import UTC, datetime
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from shared.api.parquet_export import SCHEMA as EXPORT_SCHEMA
 from shared.store.parquet_codec import SCHEMA
 
 pytestmark = pytest.mark.emulator
@@ -86,7 +88,7 @@ async def test_json_file_has_the_http_answer_shape(cli_env):
     }
 
 
-async def test_parquet_file_has_the_store_schema(cli_env):
+async def test_parquet_file_has_utc_times_and_the_series_in_its_metadata(cli_env):
     start, end = cli_env.day, cli_env.day + 1_500 * MIN
     out = cli_env.root / "btc.parquet"  # the format follows the suffix
     assert (
@@ -96,7 +98,10 @@ async def test_parquet_file_has_the_store_schema(cli_env):
         == 0
     )
     table = pq.read_table(out)
-    assert table.schema.equals(SCHEMA)
+    assert table.schema.remove_metadata().equals(EXPORT_SCHEMA)
+    assert table.schema.field("timestamp").type == pa.timestamp("ms", tz="UTC")
+    assert table.schema.metadata[b"cbdata.symbol"] == b"BTC/USDT"
+    table = table.cast(SCHEMA)  # int64 milliseconds, to compare with the emulator's rows
     rows = [list(r) for r in zip(*(table.column(n).to_pylist() for n in table.column_names), strict=True)]
     assert rows == cli_env.truth("binance", "BTC/USDT", "1m", start, end)
 
