@@ -47,7 +47,9 @@ async def test_a_stored_range_may_pass_the_json_limit_but_a_fill_may_not(service
     assert "not all stored yet" in orjson.loads(cold.body)["error"]["message"]
     assert exchange_emulator.request_count() == 0  # refused before any exchange call
     for s in range(long_start, END, HTTP_MAX_CANDLES * MIN):  # store it in JSON-sized pieces
-        assert (await get_ohlcv(services, params(start=str(s), end=str(s + HTTP_MAX_CANDLES * MIN)))).status == 200
+        assert (
+            await get_ohlcv(services, params(start=str(s), end=str(s + HTTP_MAX_CANDLES * MIN)))
+        ).status == 200
     warm = read(await get_ohlcv(services, params(format="parquet", start=str(long_start))))
     assert warm.num_rows == len(exchange_emulator.ground_truth("binance", "BTC/USDT", "1m", long_start, END))
     assert warm.num_rows > HTTP_MAX_CANDLES
