@@ -53,6 +53,8 @@ class CandleStore:
         self.backend = backend
         self._summaries = SummaryReader(backend)
         self._max_write_attempts = max_write_attempts
+        # the backoff of every conditional rewrite of a partition (writes, deletions, the migration)
+        self.conflict_policy = RetryPolicy(max_write_attempts, 0.005, 0.5, min_jitter=0.0)
         # the migration writes before the marker exists: it checks the layout itself
         self._layout = LayoutGuard(backend) if check_layout else None
 
@@ -110,10 +112,9 @@ class CandleStore:
         self, series: SeriesKey, p_start: int, rows: pa.Table, covered: list[Interval]
     ) -> tuple[int, int]:
         key = layout.partition_key(series, p_start)
-        policy = RetryPolicy(self._max_write_attempts, 0.005, 0.5, min_jitter=0.0)
         try:
             # jittered backoff: without it, N writers on one partition cost about N^2 attempts
-            async for attempt in retrying(policy, on(ConflictError)):
+            async for attempt in retrying(self.conflict_policy, on(ConflictError)):
                 with attempt:
                     retries = attempt.retry_state.attempt_number - 1
                     if retries:

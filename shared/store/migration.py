@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from shared.backoff import on, retrying
 from shared.errors import ConflictError, StorageError
 from shared.intervals import missing
 from shared.storage.backend import ObjectInfo, StorageBackend
@@ -23,7 +24,6 @@ from shared.store.candle_store import CandleStore
 from shared.store.layout_check import refuse, stored_version, write_marker
 
 log = logging.getLogger(__name__)
-MAX_ATTEMPTS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,21 +69,24 @@ async def migrate(
 async def _migrate_object(store: CandleStore, key: str) -> int:
     series = layout.legacy_series(key)
     assert series is not None  # listed by is_legacy_key
-    for _ in range(MAX_ATTEMPTS):
-        obj = await store.backend.read(key)
-        if obj is None:
-            return 0  # another run moved it meanwhile
-        table, coverage = await asyncio.to_thread(codec.decode, obj.data)
-        if table.num_rows or coverage:
-            ts = table.column("timestamp")
-            starts = [c[0] for c in coverage[:1]] + ([ts[0].as_py()] if table.num_rows else [])
-            ends = [c[1] for c in coverage[-1:]] + ([ts[-1].as_py() + series.tf_ms] if table.num_rows else [])
-            lo, hi = min(starts), max(ends)
-            await store.write(series, table, (lo, hi), uncovered=missing(coverage, lo, hi))
-        try:
-            await store.backend.delete(key, if_match=obj.etag)
-            log.info("migrated %s (%d candles)", key, table.num_rows)
-            return table.num_rows
-        except ConflictError:
-            continue  # rewritten while being copied: copy the new bytes too (the merge keeps both)
+    try:
+        # a conflict: rewritten while being copied, so copy the new bytes too (the merge keeps both)
+        async for attempt in retrying(store.conflict_policy, on(ConflictError)):
+            with attempt:
+                obj = await store.backend.read(key)
+                if obj is None:
+                    return 0  # another run moved it meanwhile
+                table, coverage = await asyncio.to_thread(codec.decode, obj.data)
+                if table.num_rows or coverage:
+                    ts = table.column("timestamp")
+                    rows = table.num_rows
+                    starts = [c[0] for c in coverage[:1]] + ([ts[0].as_py()] if rows else [])
+                    ends = [c[1] for c in coverage[-1:]] + ([ts[-1].as_py() + series.tf_ms] if rows else [])
+                    lo, hi = min(starts), max(ends)
+                    await store.write(series, table, (lo, hi), uncovered=missing(coverage, lo, hi))
+                await store.backend.delete(key, if_match=obj.etag)
+                log.info("migrated %s (%d candles)", key, table.num_rows)
+                return table.num_rows
+    except ConflictError:
+        pass
     raise StorageError(f"{key} kept changing while being migrated: stop the old service, run again")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from shared.backoff import on, retrying
 from shared.errors import ConflictError, InvalidRequestError, StorageError
 from shared.intervals import Interval, subtract
 from shared.series import SeriesKey
@@ -23,7 +24,6 @@ from shared.store import parquet_codec as codec
 from shared.store.candle_store import CandleStore
 
 log = logging.getLogger(__name__)
-MAX_ATTEMPTS = 20
 _FOREVER = 2**62  # beyond any millisecond timestamp: an open end
 
 
@@ -61,23 +61,25 @@ async def _delete_in_partition(
     store: CandleStore, series: SeriesKey, key: str, span: Interval
 ) -> tuple[int, str]:
     backend = store.backend
-    for _ in range(MAX_ATTEMPTS):
-        current = await backend.read(key)
-        if current is None:
-            return 0, "gone"
-        kept, coverage, candles = await asyncio.to_thread(_without, current.data, span)
-        if kept is None:
-            return 0, "unchanged"
-        try:
-            if kept.num_rows == 0 and not coverage:
-                await backend.delete(key, if_match=current.etag)
-                log.info("deleted %s (%d candles)", key, candles)
-                return candles, "removed"
-            data = await asyncio.to_thread(codec.encode, kept, coverage, series)
-            await backend.write(key, data, if_match=current.etag)
-            return candles, "rewritten"
-        except ConflictError:
-            continue  # written meanwhile: delete from the new version
+    try:
+        # a conflict: written meanwhile, so delete from the new version
+        async for attempt in retrying(store.conflict_policy, on(ConflictError)):
+            with attempt:
+                current = await backend.read(key)
+                if current is None:
+                    return 0, "gone"
+                kept, coverage, candles = await asyncio.to_thread(_without, current.data, span)
+                if kept is None:
+                    return 0, "unchanged"
+                if kept.num_rows == 0 and not coverage:
+                    await backend.delete(key, if_match=current.etag)
+                    log.info("deleted %s (%d candles)", key, candles)
+                    return candles, "removed"
+                data = await asyncio.to_thread(codec.encode, kept, coverage, series)
+                await backend.write(key, data, if_match=current.etag)
+                return candles, "rewritten"
+    except ConflictError:
+        pass
     raise StorageError(f"could not delete from {key}: it kept changing; try again")
 
 
