@@ -1,1 +1,1 @@
-"""Unit tests of ``shared.client`` (the end-to-end test against ``cbdata serve`` is in tests/e2e)."""
+"""Unit tests of ``cbdata_client`` (the end-to-end test against ``cbdata serve`` is in tests/e2e)."""

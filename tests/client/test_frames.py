@@ -6,8 +6,8 @@ import builtins
 
 import pytest
 
-from shared.client import ServiceError, to_dataframe
-from shared.client.http import error_from
+from cbdata_client import ServiceError, to_dataframe
+from cbdata_client.http import error_from
 
 pd = pytest.importorskip("pandas")
 
@@ -47,7 +47,7 @@ def test_without_pandas_the_error_says_how_to_install_it(monkeypatch):
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_pandas)
-    with pytest.raises(ImportError, match=r"pip install 'cb-trade-data-service\[pandas\]'"):
+    with pytest.raises(ImportError, match=r"pip install 'cbdata-client\[pandas\]'"):
         to_dataframe([])
 
 
@@ -58,3 +58,36 @@ def test_http_error_bodies_keep_the_service_code():
     assert isinstance(err, ServiceError) and err.code == "COIN_NOT_AVAILABLE" and err.http_status == 404
     err = error_from(401, b"", "/api/negotiate")
     assert err.code == "HTTP_401" and "function key" in err.message
+
+
+def test_historical_df_falls_back_to_web_pubsub_only_for_a_long_fill(monkeypatch):
+    """auto: Parquet over HTTP first; RANGE_TOO_LARGE (a fill longer than HTTP answers) -> Web PubSub."""
+    from cbdata_client import CandleClient
+
+    client = CandleClient("http://127.0.0.1:9", "key")
+    rows = [[1_704_067_200_000, 1.0, 2.0, 0.5, 1.5, 3.0]]
+    calls = []
+
+    def too_large(*args):
+        calls.append("http")
+        raise ServiceError("RANGE_TOO_LARGE", "not all stored yet", http_status=413)
+
+    def streamed(*args, **kwargs):
+        calls.append("webpubsub")
+        return rows
+
+    monkeypatch.setattr(client, "parquet", too_large)
+    monkeypatch.setattr(client, "historical", streamed)
+    frame = client.historical_df("binance", "BTC/USDT", "1m", 0, 1)
+    assert calls == ["http", "webpubsub"] and frame["close"].tolist() == [1.5]
+    with pytest.raises(ServiceError, match="RANGE_TOO_LARGE"):
+        client.historical_df("binance", "BTC/USDT", "1m", 0, 1, transport="http")
+
+    def refused(*args):
+        raise ServiceError("COIN_NOT_AVAILABLE", "not listed", http_status=404)
+
+    monkeypatch.setattr(client, "parquet", refused)
+    calls.clear()
+    with pytest.raises(ServiceError, match="COIN_NOT_AVAILABLE"):  # other errors are not retried elsewhere
+        client.historical_df("binance", "BTC/USDT", "1m", 0, 1)
+    assert calls == []

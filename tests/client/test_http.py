@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from aiohttp import web
 
-from shared.client import CandleClient, ServiceError, ServiceTimeoutError
+from cbdata_client import CandleClient, ServiceError, ServiceTimeoutError
 
 KEY = "k-123"
 

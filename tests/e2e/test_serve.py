@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from shared.client import CandleClient, ServiceError
+from cbdata_client import CandleClient, ServiceError
 from tests.e2e.conftest import FUNCTION_KEY, MASTER_KEY
 
 MIN = 60_000
@@ -47,13 +47,15 @@ async def test_web_pubsub_and_http_serve_exactly_the_exchanges_candles(server, l
         FUNCTION_KEY,
     )
     assert status == 200 and json.loads(body)["data"] == truth
-    frame = await asyncio.to_thread(client.historical_df, "binance", "BTC/USDT", "1m", start, end)
-    assert len(frame) == len(truth) and str(frame.index.tz) == "UTC"
-    stamps = frame.index.as_unit("ms").asi8.tolist()
-    assert [[t, *values] for t, values in zip(stamps, frame.values.tolist(), strict=True)] == truth
-    assert (
-        list(frame.columns) == ["open", "high", "low", "close", "volume"] and frame.index.name == "timestamp"
-    )
+    for transport in ("auto", "http", "webpubsub"):  # stored now: auto takes Parquet over HTTP
+        frame = await asyncio.to_thread(
+            client.historical_df, "binance", "BTC/USDT", "1m", start, end, transport=transport
+        )
+        assert len(frame) == len(truth) and str(frame.index.tz) == "UTC"
+        stamps = frame.index.as_unit("ms").asi8.tolist()
+        assert [[t, *values] for t, values in zip(stamps, frame.values.tolist(), strict=True)] == truth
+        assert list(frame.columns) == ["open", "high", "low", "close", "volume"]
+        assert frame.index.name == "timestamp"
 
 
 async def test_keys_errors_timer_and_shutdown(server, live_emulator):

@@ -1,4 +1,6 @@
-"""``CandleClient``: candles from the service, over Web PubSub (historical) and HTTP (latest).
+"""``CandleClient``: candles from the service, over Web PubSub (historical), HTTP (latest) and both
+(``historical_df``: Parquet over HTTP where the range is stored or its fill is short, Web PubSub for a
+long fill).
 
 ``historical()`` negotiates (``GET {base}/api/negotiate`` with the function key), connects with the
 official ``azure-messaging-webpubsubclient`` whose credential negotiates again on every (re)connect,
@@ -17,10 +19,10 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.client.assembly import HistoricalAssembly, ProgressHook, message_of
-from shared.client.errors import ServiceError, ServiceTimeoutError
-from shared.client.frames import to_dataframe
-from shared.client.http import get_json
+from cbdata_client.assembly import HistoricalAssembly, ProgressHook, message_of
+from cbdata_client.errors import ServiceError, ServiceTimeoutError
+from cbdata_client.frames import parquet_support, parquet_to_dataframe, require_pandas, to_dataframe
+from cbdata_client.http import get_bytes, get_json
 
 Time = int | str | datetime  # epoch ms, ISO-8601 (UTC when no offset), or a datetime (naive = UTC)
 
@@ -80,10 +82,30 @@ class CandleClient:
         return assembly.rows()
 
     def historical_df(self, exchange: str | None, symbol: str, timeframe: str, start: Time, end: Time,
-                      **kwargs: Any) -> Any:  # fmt: skip
-        """``historical()`` as a pandas DataFrame: UTC ``DatetimeIndex`` named ``timestamp``, float
-        columns open, high, low, close, volume (needs pandas: the ``pandas`` extra)."""
+                      *, transport: str = "auto", **kwargs: Any) -> Any:  # fmt: skip
+        """Every candle of ``[start, end)`` as a pandas DataFrame: UTC ``DatetimeIndex`` named
+        ``timestamp``, float columns open, high, low, close, volume (the ``pandas`` extra).
+
+        ``transport="auto"`` asks for one Parquet file over HTTP first (the fastest when the range
+        is stored: no JSON either way); when the service answers ``RANGE_TOO_LARGE`` (the range
+        needs a fill longer than HTTP answers, or is over its Parquet limit) it streams the range
+        over Web PubSub instead. ``"http"`` or ``"webpubsub"`` force one way."""
+        if transport not in ("auto", "http", "webpubsub"):
+            raise ValueError("transport must be 'auto', 'http' or 'webpubsub'")
+        require_pandas()  # before any network call
+        if transport != "webpubsub" and parquet_support():
+            try:
+                return parquet_to_dataframe(self.parquet(exchange, symbol, timeframe, start, end))
+            except ServiceError as exc:
+                if transport == "http" or exc.code != "RANGE_TOO_LARGE":
+                    raise
         return to_dataframe(self.historical(exchange, symbol, timeframe, start, end, **kwargs))
+
+    def parquet(self, exchange: str | None, symbol: str, timeframe: str, start: Time, end: Time) -> bytes:
+        """The range as the bytes of one Parquet file (``GET /api/ohlcv?format=parquet``)."""
+        params = {"symbol": symbol, "timeframe": timeframe, "start": epoch_ms(start), "end": epoch_ms(end),
+                  "format": "parquet"} | ({"exchange": exchange} if exchange else {})  # fmt: skip
+        return get_bytes(self.base_url, "/api/ohlcv", self._key, self.timeout, params)
 
     def _exchange(self, request: dict[str, Any], assembly: HistoricalAssembly, deadline: float) -> None:
         """One Web PubSub conversation, on the SDK's asyncio client in a private thread and event loop:
@@ -92,8 +114,8 @@ class CandleClient:
         try:
             from azure.messaging.webpubsubclient.aio import WebPubSubClient  # noqa: F401
         except ImportError as exc:
-            raise ImportError("historical() needs pip install azure-messaging-webpubsubclient "
-                              "(the 'client' extra)") from exc  # fmt: skip
+            raise ImportError("historical() needs pip install 'azure-messaging-webpubsubclient[aio]' "
+                              "(a dependency of cbdata-client)") from exc  # fmt: skip
         outcome: list[BaseException] = []
 
         def run() -> None:

@@ -9,17 +9,18 @@ add up), ``BAD_RESPONSE`` (an answer that is not what the protocol says), ``CONN
 
 from __future__ import annotations
 
-from shared.errors import DataServiceError
 
-
-class ServiceError(DataServiceError):
+class ServiceError(Exception):
     """An error answered by the service, or met while talking to it; ``code`` says which."""
 
     def __init__(self, code: str, message: str, *, http_status: int | None = None) -> None:
         super().__init__(message)
-        self.code = code  # type: ignore[misc]  # per instance: the service's code
-        if http_status is not None:
-            self.http_status = http_status  # type: ignore[misc]
+        self.code = code
+        self.message = message
+        self.http_status = http_status
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
 
     def __reduce__(self):  # picklable with its code (e.g. across processes)
         return (type(self), (self.code, self.message))

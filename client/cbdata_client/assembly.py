@@ -10,13 +10,12 @@ service could not read the request) counts as ours, since one connection carries
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import orjson
-
-from shared.client.errors import ServiceError
+from cbdata_client.errors import ServiceError
 
 ProgressHook = Callable[[int, int], None]
 
@@ -25,8 +24,8 @@ def message_of(data: Any) -> Mapping[str, Any] | None:
     """A server message's payload as a dict (the SDK hands over JSON already parsed, or text)."""
     if isinstance(data, str | bytes | bytearray | memoryview):
         try:
-            data = orjson.loads(bytes(data) if not isinstance(data, str) else data)
-        except orjson.JSONDecodeError:
+            data = json.loads(bytes(data) if not isinstance(data, str) else data)
+        except (ValueError, UnicodeDecodeError):
             return None
     return data if isinstance(data, Mapping) else None
 
