@@ -5,7 +5,7 @@ child process, serves ``request_historical`` for that year through ``serve_histo
 that only measures. The exchange registry allows the exchange but is never contacted: the year is
 stored whole and the service's clock is set after it, so nothing is missing.
 
-    python bench/serve.py
+    python bench/serve.py        # this, then bench/serve_e2e.py's table (through cbdata serve)
 Prints time to the first and the last chunk, message count, the largest message, and peak memory
 (max RSS of the serving process). Targets (issue 5): last chunk <= 1.0 s, peak <= 300 MB.
 """
@@ -147,3 +147,8 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    if len(sys.argv) == 1:  # the whole picture: through ``cbdata serve``, local files and Azurite
+        from bench.serve_e2e import main as end_to_end
+
+        print()
+        end_to_end([])

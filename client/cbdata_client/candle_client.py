@@ -21,7 +21,7 @@ from typing import Any
 
 from cbdata_client.assembly import HistoricalAssembly, ProgressHook, message_of
 from cbdata_client.errors import ServiceError, ServiceTimeoutError
-from cbdata_client.frames import parquet_support, parquet_to_dataframe, require_pandas, to_dataframe
+from cbdata_client.frames import array_to_dataframe, parquet_support, parquet_to_dataframe, require_pandas
 from cbdata_client.http import get_bytes, get_json
 
 Time = int | str | datetime  # epoch ms, ISO-8601 (UTC when no offset), or a datetime (naive = UTC)
@@ -60,6 +60,21 @@ class CandleClient:
         return ts if isinstance(ts, int) else None
 
     # -- Web PubSub ----------------------------------------------------------------------------
+    def _request(
+        self,
+        exchange: str | None,
+        symbol: str,
+        timeframe: str,
+        start: Time,
+        end: Time,
+        request_id: str | None,
+    ) -> dict[str, Any]:
+        request = {"request_id": request_id or uuid.uuid4().hex, "symbol": symbol, "timeframe": timeframe,
+                   "start": epoch_ms(start), "end": epoch_ms(end)}  # fmt: skip
+        if exchange:
+            request["exchange"] = exchange
+        return request
+
     def historical(
         self,
         exchange: str | None,
@@ -73,16 +88,17 @@ class CandleClient:
     ) -> list[list[Any]]:
         """Every candle of ``[start, end)`` as rows ``[timestamp_ms, open, high, low, close, volume]``,
         exactly as the service sent them. ``on_progress(done, total)`` sees the progress messages."""
-        request = {"request_id": request_id or uuid.uuid4().hex, "symbol": symbol, "timeframe": timeframe,
-                   "start": epoch_ms(start), "end": epoch_ms(end)}  # fmt: skip
-        if exchange:
-            request["exchange"] = exchange
+        request = self._request(exchange, symbol, timeframe, start, end, request_id)
+        return self._assembled(request, on_progress).rows()
+
+    def _assembled(self, request: dict[str, Any], on_progress: ProgressHook | None) -> HistoricalAssembly:
         assembly = HistoricalAssembly(str(request["request_id"]), on_progress)
         self._exchange(request, assembly, time.monotonic() + self.timeout)
-        return assembly.rows()
+        return assembly
 
     def historical_df(self, exchange: str | None, symbol: str, timeframe: str, start: Time, end: Time,
-                      *, transport: str = "auto", **kwargs: Any) -> Any:  # fmt: skip
+                      *, transport: str = "auto", request_id: str | None = None,
+                      on_progress: ProgressHook | None = None) -> Any:  # fmt: skip
         """Every candle of ``[start, end)`` as a pandas DataFrame: UTC ``DatetimeIndex`` named
         ``timestamp``, float columns open, high, low, close, volume (the ``pandas`` extra).
 
@@ -99,7 +115,8 @@ class CandleClient:
             except ServiceError as exc:
                 if transport == "http" or exc.code != "RANGE_TOO_LARGE":
                     raise
-        return to_dataframe(self.historical(exchange, symbol, timeframe, start, end, **kwargs))
+        request = self._request(exchange, symbol, timeframe, start, end, request_id)
+        return array_to_dataframe(self._assembled(request, on_progress).array())
 
     def parquet(self, exchange: str | None, symbol: str, timeframe: str, start: Time, end: Time) -> bytes:
         """The range as the bytes of one Parquet file (``GET /api/ohlcv?format=parquet``)."""

@@ -26,10 +26,15 @@ def require_pandas() -> Any:
 def to_dataframe(rows: Sequence[Sequence[Any]]) -> Any:
     """A DataFrame indexed by a UTC ``DatetimeIndex`` named ``timestamp`` (the candles' open times),
     with float64 columns open, high, low, close, volume, in the rows' order."""
-    pd = require_pandas()
+    require_pandas()
     import numpy as np
 
-    values = np.asarray(rows, dtype=np.float64).reshape(len(rows), 1 + len(PRICE_COLUMNS))
+    return array_to_dataframe(np.asarray(rows, dtype=np.float64).reshape(len(rows), 1 + len(PRICE_COLUMNS)))
+
+
+def array_to_dataframe(values: Any) -> Any:
+    """``to_dataframe`` from an (n, 6) float64 array (``HistoricalAssembly.array()``)."""
+    pd = require_pandas()
     stamps = pd.DatetimeIndex(values[:, 0].astype("int64").astype("datetime64[ms]"), name="timestamp")
     frame = pd.DataFrame(values[:, 1:], index=stamps.tz_localize("UTC"), columns=list(PRICE_COLUMNS))
     return frame

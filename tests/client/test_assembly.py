@@ -175,3 +175,24 @@ def test_the_timeout_error_is_both_kinds():
     err = ServiceTimeoutError("no complete answer within 5 s")
     assert isinstance(err, TimeoutError) and isinstance(err, ServiceError) and err.code == "TIMEOUT"
     assert pickle.loads(pickle.dumps(err)).code == "TIMEOUT"
+
+
+def test_the_numpy_assembly_equals_the_rows_and_checks_the_same():
+    np = pytest.importorskip("numpy")
+    from cbdata_client.assembly import assemble, assemble_array
+
+    chunks = {
+        0: [[60_000, 1.5, 2.0, 1.0, 1.25, 0.5], [120_000, 1.25, 3.0, 1.0, 2.0, 7.0]],
+        1: [[180_000, 2.0, 2.5, 1.5, 2.25, 0.125]],
+    }
+    complete = {"chunks": 2, "count": 3}
+    values = assemble_array(chunks, complete)
+    assert values.dtype == np.float64 and values.tolist() == assemble(chunks, complete)
+    with pytest.raises(ServiceError, match="ascending"):
+        assemble_array({0: [chunks[0][1], chunks[0][0]]}, {"chunks": 1, "count": 2})
+    with pytest.raises(ServiceError, match="not \\[timestamp"):
+        assemble_array({0: [[60_000, 1.0, 2.0], [120_000, 1.0, 2.0]]}, {"chunks": 1, "count": 2})
+    with pytest.raises(ServiceError, match="service counted 4"):
+        assemble_array(chunks, {"chunks": 2, "count": 4})
+    with pytest.raises(ServiceError, match="never arrived"):
+        assemble_array({1: chunks[1]}, complete)

@@ -72,12 +72,14 @@ def test_historical_df_falls_back_to_web_pubsub_only_for_a_long_fill(monkeypatch
         calls.append("http")
         raise ServiceError("RANGE_TOO_LARGE", "not all stored yet", http_status=413)
 
-    def streamed(*args, **kwargs):
+    def streamed(request, assembly, deadline):  # the Web PubSub conversation, answered at once
         calls.append("webpubsub")
-        return rows
+        rid = request["request_id"]
+        assembly.feed({"type": "historical_data_chunk", "request_id": rid, "seq": 0, "data": rows})
+        assembly.feed({"type": "historical_data_complete", "request_id": rid, "count": 1, "chunks": 1})
 
     monkeypatch.setattr(client, "parquet", too_large)
-    monkeypatch.setattr(client, "historical", streamed)
+    monkeypatch.setattr(client, "_exchange", streamed)
     frame = client.historical_df("binance", "BTC/USDT", "1m", 0, 1)
     assert calls == ["http", "webpubsub"] and frame["close"].tolist() == [1.5]
     with pytest.raises(ServiceError, match="RANGE_TOO_LARGE"):
