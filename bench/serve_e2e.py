@@ -100,7 +100,7 @@ def timed(fn, *args, **kwargs):
     return out, time.perf_counter() - t0
 
 
-def measure(url: str) -> dict:
+def measure(url: str, pid: int) -> dict:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -114,8 +114,9 @@ def measure(url: str) -> dict:
 
     client.historical("binance", "BTC/USDT", "1m", start, start + 10 * MINUTE_MS)  # warm the imports
     get(f"{base}&start={start}&end={start + MINUTE_MS}&format=parquet")
-    out: dict = {}
+    out: dict = {"rss_after": {"start": peak_rss_mb(pid)}}
     rows, out["wps"] = timed(client.historical, "binance", "BTC/USDT", "1m", start, end)
+    out["rss_after"]["wps"] = peak_rss_mb(pid)
     _, out["wps_assembly"] = timed(to_dataframe, rows)
     # what the official client's JSON decoding costs for these chunks (it uses the standard json)
     text = json.dumps(rows)
@@ -125,9 +126,11 @@ def measure(url: str) -> dict:
     for s in range(start, end, PAGE * MINUTE_MS):
         pages.append(json.loads(get(f"{base}&start={s}&end={min(end, s + PAGE * MINUTE_MS)}")))
     out["json"] = time.perf_counter() - t0
+    out["rss_after"]["json"] = peak_rss_mb(pid)
     body, out["parquet"] = timed(
         lambda: pq.read_table(pa.BufferReader(get(f"{base}&start={start}&end={end}&format=parquet")))
     )
+    out["rss_after"]["parquet"] = peak_rss_mb(pid)
     frame, out["df"] = timed(client.historical_df, "binance", "BTC/USDT", "1m", start, end)
     frame_wps, out["df_wps"] = timed(
         client.historical_df, "binance", "BTC/USDT", "1m", start, end, transport="webpubsub"
@@ -168,7 +171,7 @@ def run(backend: str) -> dict:
         try:
             url = f"http://127.0.0.1:{port}"
             wait_healthy(url, process, log)
-            result = measure(url)
+            result = measure(url, process.pid)
             result["server_peak_rss_mb"] = peak_rss_mb(process.pid)
             if backend == "local":  # the server's own encoding, in process, with a sender that only counts
                 from bench.serve import _child
@@ -204,6 +207,9 @@ def table(results: dict[str, dict]) -> str:
         goal = f"≤ {target} s" if target else ""
         shown = [f"{results[n][key]:.2f} s" if key in results[n] else "n/a" for n in names]
         lines.append(f"| {label} | {goal} | " + " | ".join(shown) + " |")
+    for n in names:
+        steps = ", ".join(f"{k} {v:.0f}" for k, v in results[n]["rss_after"].items())
+        lines.append(f"| server peak RSS after each step, {n} (MB) | | {steps} |" + " |" * (len(names) - 1))
     lines.append(
         "| server peak RSS | ≤ 300 MB | "
         + " | ".join(f"{results[n]['server_peak_rss_mb']:.0f} MB" for n in names)

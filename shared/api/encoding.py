@@ -31,6 +31,24 @@ def ohlcv_json(header: dict[str, Any], rows: list[tuple[Any, ...]]) -> bytes:
     return orjson.dumps({**header, "columns": list(COLUMNS), "data": rows})
 
 
+def json_rows(table: pa.Table) -> bytes:
+    """A batch's rows as the inside of a JSON array (``[..],[..]``), to join with ``,``: a body is
+    built batch by batch, so no more than one batch of Python rows is alive at a time."""
+    rows = rows_of(table)
+    return orjson.dumps(rows)[1:-1] if rows else b""
+
+
+def ohlcv_json_body(header: dict[str, Any], fragments: list[bytes]) -> bytes:
+    """``ohlcv_json`` from ``json_rows`` fragments: the same bytes."""
+    empty = orjson.dumps({**header, "columns": list(COLUMNS), "data": []})
+    return empty[:-2] + b",".join(f for f in fragments if f) + b"]}"
+
+
+def csv_rows(table: pa.Table) -> bytes:
+    """A batch's CSV lines without the header (``ohlcv_csv`` batch by batch)."""
+    return ohlcv_csv(rows_of(table))[len(CSV_HEADER) :]
+
+
 def ohlcv_csv(rows: list[tuple[Any, ...]]) -> bytes:
     """CSV with a header row; numbers written exactly as in the JSON answer."""
     if not rows:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import orjson
 import pyarrow as pa
 
-from shared.api.encoding import ohlcv_csv, ohlcv_json, rows_of
+from shared.api.encoding import CSV_HEADER, csv_rows, json_rows, ohlcv_json_body
 from shared.api.parquet_export import CONTENT_TYPE as PARQUET
 from shared.api.parquet_export import ParquetExport
 from shared.api.requests import parse_current, parse_historical
@@ -72,15 +72,19 @@ async def get_ohlcv(services: Services, params: Mapping[str, str]) -> HttpResult
             _check_http_size(services, series, request.start, request.end)
             started = time.monotonic()
             stream = await services.candles.open(series, request.start, request.end)
-            rows = [row async for batch in stream.batches() for row in rows_of(batch)]
-            log.info("ohlcv: %d candles as %s", len(rows), fmt)
-            metrics.served(series, len(rows), time.monotonic() - started, "http")
+            encode = csv_rows if fmt == "csv" else json_rows
+            fragments, count = [], 0
+            async for batch in stream.batches():  # encoded batch by batch: few Python rows alive
+                fragments.append(encode(batch))
+                count += batch.num_rows
+            log.info("ohlcv: %d candles as %s", count, fmt)
+            metrics.served(series, count, time.monotonic() - started, "http")
     except Exception as exc:
         return error_result(exc)
     if fmt == "csv":
-        return HttpResult(200, ohlcv_csv(rows), CSV)
+        return HttpResult(200, CSV_HEADER + b"".join(fragments), CSV)
     header = {**_series(series), "start": stream.start, "end": stream.end}
-    return HttpResult(200, ohlcv_json(header, rows), JSON)
+    return HttpResult(200, ohlcv_json_body(header, fragments), JSON)
 
 
 async def get_latest(services: Services, params: Mapping[str, str]) -> HttpResult:
@@ -132,6 +136,7 @@ async def ohlcv_parquet(services: Services, series: SeriesKey, start: int, end: 
         served_end = max(start, min(end, candles.closed_end(series)))
         if await candles.store.missing(series, start, served_end):  # before any exchange call
             _check_http_size(services, series, start, end, fill=True)
+    started = time.monotonic()
     stream = await candles.open(series, start, end)
     header = {**_series(series), "start": stream.start, "end": stream.end}
     sink = pa.BufferOutputStream()
@@ -142,6 +147,7 @@ async def ohlcv_parquet(services: Services, series: SeriesKey, start: int, end: 
         rows += batch.num_rows
     await asyncio.to_thread(export.close)
     log.info("ohlcv: %d candles as parquet", rows)
+    metrics.served(series, rows, time.monotonic() - started, "http")
     return HttpResult(200, sink.getvalue().to_pybytes(), PARQUET)
 
 

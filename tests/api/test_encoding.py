@@ -58,3 +58,15 @@ def test_csv_and_json_carry_the_same_numbers(rows):
     assert lines[0] == "timestamp,open,high,low,close,volume"
     parsed = [tuple(orjson.loads(f"[{line}]")) for line in lines[1:]]
     assert parsed == rows == [tuple(r) for r in orjson.loads(ohlcv_json({}, rows))["data"]]
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=candle_rows, cuts=st.lists(st.integers(0, 60), max_size=6))
+def test_bodies_encoded_batch_by_batch_are_the_same_bytes(rows, cuts):
+    from shared.api.encoding import CSV_HEADER, csv_rows, json_rows, ohlcv_json_body
+
+    bounds = sorted({0, len(rows), *(c for c in cuts if c <= len(rows))})
+    batches = [table(rows[a:b]) for a, b in itertools.pairwise(bounds)] or [table([])]
+    header = {"exchange": "binance", "symbol": "BTC/USDT", "timeframe": "1m", "start": 0, "end": 1}
+    assert ohlcv_json_body(header, [json_rows(b) for b in batches]) == ohlcv_json(header, rows)
+    assert CSV_HEADER + b"".join(csv_rows(b) for b in batches) == ohlcv_csv(rows)
