@@ -132,3 +132,20 @@ def test_serve_refuses_a_store_of_layout_1_naming_the_command(tmp_path, monkeypa
     assert "migrated 1 partition(s), 1 candles" in capsys.readouterr().out
     assert main(["catalog", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["series"][0]["count"] == 1
+
+
+def test_targets_add_with_a_retention_then_list_json(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("STORAGE_LOCAL_ROOT_PATH", str(tmp_path / "data"))
+    monkeypatch.setenv("CCXT_EXCHANGES", "binance")
+    monkeypatch.setenv("CCXT_DEFAULT_EXCHANGE", "binance")
+    monkeypatch.delenv("SYNC_TARGETS", raising=False)
+    assert main(["targets", "add", "binance", "ETH/USDT", "1h", "--retention-days", "30"]) == 0
+    assert "deleted by the sync" in capsys.readouterr().out
+    assert main(["targets", "add", "binance", "ETH/USDT", "1h", "--retention-days", "soon"]) == 2
+    assert "cbdata: USAGE: " in capsys.readouterr().err
+    assert main(["targets", "list", "--json"]) == 0
+    (target,) = json.loads(capsys.readouterr().out)["targets"]
+    assert (target["symbol"], target["retention_days"]) == ("ETH/USDT", 30)
+    assert main(["targets", "list"]) == 0
+    assert "(keeps 30 days)" in capsys.readouterr().out
