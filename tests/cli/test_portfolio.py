@@ -38,14 +38,14 @@ async def test_sync_then_table_and_json(cli_env, monkeypatch, capsys) -> None:
     assert await cli_env.run("portfolio", "sync", "--account", "main") == 0
     assert "portfolio sync: 1 accounts ok, 0 failed, 0 new trades" in capsys.readouterr().out
 
-    assert await cli_env.run("portfolio", "--account", "ghost") == 2
+    assert await cli_env.run("portfolio", "--account", "ghost") == 1  # not a usage error (docs/cli.md)
     assert (
         capsys.readouterr().err.strip()
         == "cbdata: ACCOUNT_NOT_FOUND: no portfolio snapshot for account 'ghost' yet"
     )
 
 
-async def test_a_failing_account_exits_1_and_a_wrong_setting_exits_2(cli_env, monkeypatch, capsys) -> None:
+async def test_a_failing_account_and_a_wrong_setting_exit_1(cli_env, monkeypatch, capsys) -> None:
     scripted_account(cli_env.emulator, "binance", "k1", "s1")
     monkeypatch.setenv("PORTFOLIO_ACCOUNTS", json.dumps([{"name": "main", "exchange": "binance"}]))
     monkeypatch.setenv("PORTFOLIO_CREDENTIALS", json.dumps({"main": creds("binance", "k1", "WRONG-s1")}))
@@ -54,5 +54,5 @@ async def test_a_failing_account_exits_1_and_a_wrong_setting_exits_2(cli_env, mo
     assert "FAILED EXCHANGE_ERROR: binance rejected our credentials" in captured.out
     assert "WRONG-s1" not in captured.out + captured.err
     monkeypatch.setenv("PORTFOLIO_CREDENTIALS", json.dumps({"main": {"api_key": "k1"}}))
-    assert await cli_env.run("portfolio", "sync") == 2
+    assert await cli_env.run("portfolio", "sync") == 1  # exit 2 is for usage errors only
     assert "cbdata: CONFIGURATION_ERROR: PORTFOLIO_CREDENTIALS" in capsys.readouterr().err
