@@ -18,7 +18,7 @@ import logging
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
 from shared.localhost.webpubsub.protocol import ClientFrame, Payload
 
@@ -42,7 +42,7 @@ class Connection:
         self.reliable = reliable
         self.reconnection_token = reconnection_token
         self.ws: web.WebSocketResponse | None = None
-        self.unacked: deque[tuple[int, str]] = deque()
+        self.unacked: deque[tuple[int, bytes | str]] = deque()
         self._unacked_bytes = 0
         self._next_sequence_id = 1
         self._send_lock = asyncio.Lock()
@@ -78,7 +78,7 @@ class Connection:
         while self.unacked and self.unacked[0][0] <= sequence_id:
             self._unacked_bytes -= len(self.unacked.popleft()[1])
 
-    def _keep(self, sequence_id: int, frame: str) -> None:
+    def _keep(self, sequence_id: int, frame: bytes | str) -> None:
         self.unacked.append((sequence_id, frame))
         self._unacked_bytes += len(frame)
         while self._unacked_bytes > MAX_UNACKED_BYTES and len(self.unacked) > 1:
@@ -88,14 +88,18 @@ class Connection:
                 "connection %s: forgot unacknowledged message %d (buffer full)", self.connection_id, dropped
             )
 
-    async def _write(self, frame: str) -> None:
+    async def _write(self, frame: bytes | str) -> None:
+        """One text frame: ``bytes`` are UTF-8 JSON already (sent as they are), ``str`` is encoded."""
         ws = self.ws
         if ws is None or ws.closed:
             if not self.reliable:
                 raise ConnectionResetError("the connection is closed")
             return  # kept in ``unacked``: sent again when the client recovers
         try:
-            await ws.send_str(frame)
+            if isinstance(frame, bytes):
+                await ws.send_frame(frame, WSMsgType.TEXT)
+            else:
+                await ws.send_str(frame)
         except ConnectionError:
             if not self.reliable:
                 raise

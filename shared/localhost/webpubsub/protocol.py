@@ -116,14 +116,18 @@ def pong() -> str:
 
 @dataclass(frozen=True, slots=True)
 class Payload:
-    """Data for a server message: ``raw`` is the JSON text of the ``data`` field."""
+    """Data for a server message: ``raw`` is the JSON text of the ``data`` field, UTF-8 encoded.
+
+    Bytes end to end: a REST body becomes the WebSocket text frame with one concatenation, never
+    decoded to ``str`` and encoded back (a year of 1m chunks is ~33 MB)."""
 
     data_type: str
-    raw: str
+    raw: bytes
 
-    def frame(self, sequence_id: int | None) -> str:
-        tail = "}" if sequence_id is None else f',"sequenceId":{sequence_id}}}'
-        return f'{{"type":"message","from":"server","dataType":"{self.data_type}","data":{self.raw}{tail}'
+    def frame(self, sequence_id: int | None) -> bytes:
+        tail = b"}" if sequence_id is None else b',"sequenceId":%d}' % sequence_id
+        head = b'{"type":"message","from":"server","dataType":"%s","data":' % self.data_type.encode()
+        return head + self.raw + tail
 
 
 def payload_from_body(body: bytes, content_type: str) -> Payload:
@@ -134,14 +138,14 @@ def payload_from_body(body: bytes, content_type: str) -> Payload:
             orjson.loads(body)
         except orjson.JSONDecodeError:
             raise InvalidPayload("the body is not JSON") from None
-        return Payload("json", body.decode())
+        return Payload("json", bytes(body))  # orjson.loads checked it is UTF-8 JSON
     if media == "text/plain":
         try:
-            return Payload("text", orjson.dumps(body.decode()).decode())
+            return Payload("text", orjson.dumps(body.decode()))
         except UnicodeDecodeError:
             raise InvalidPayload("the body is not UTF-8 text") from None
     if media == "application/octet-stream":
-        return Payload("binary", orjson.dumps(base64.b64encode(body).decode()).decode())
+        return Payload("binary", orjson.dumps(base64.b64encode(body).decode()))
     raise InvalidPayload("the content type must be application/json, text/plain or application/octet-stream")
 
 
@@ -154,7 +158,7 @@ def payload_from_reply(reply: dict[str, Any]) -> Payload:
     if data_type == "json":
         return payload_from_body(data.encode(), "application/json")
     if data_type == "text":
-        return Payload("text", orjson.dumps(data).decode())
+        return Payload("text", orjson.dumps(data))
     if data_type == "binary":
         return payload_from_body(data.encode(), "application/octet-stream")
     raise InvalidPayload("a reply's dataType must be json, text or binary")
