@@ -13,8 +13,8 @@ Steps, each printed as it passes; the first failure prints what failed and why, 
    announced), inside the hour, strictly ascending;
 5. ``GET /api/ohlcv`` for the same hour gives the same candles (the HTTP path, from storage).
 
-Works against Azure and against ``cbdata serve`` alike. Needs the ``client`` extra
-(``pip install -e '.[client]'``); ``./scripts/setup`` installs it in ``.venv``.
+Works against Azure and against ``cbdata serve`` alike. Needs the client package
+(the client package, ``pip install ./client``); ``./scripts/setup`` installs it in ``.venv``.
 """
 
 from __future__ import annotations
@@ -51,8 +51,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace) -> None:
-    from shared.client import CandleClient
-    from shared.client.errors import ServiceError
+    from cbdata_client import CandleClient
+    from cbdata_client.errors import ServiceError
 
     url = args.url.rstrip("/")
     _health(url, args.timeout)
@@ -114,8 +114,8 @@ def _check_rows(rows: list[list[Any]], start: int, end: int, tf: int) -> None:
 
 
 def _http_rows(url: str, key: str, args: argparse.Namespace, start: int, end: int) -> list[list[Any]]:
-    from shared.client.errors import ServiceError
-    from shared.client.http import get_json
+    from cbdata_client.errors import ServiceError
+    from cbdata_client.http import get_json
 
     params = {"exchange": args.exchange, "symbol": args.symbol, "timeframe": args.timeframe,
               "start": str(start), "end": str(end)}  # fmt: skip
