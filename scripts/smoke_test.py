@@ -13,8 +13,8 @@ Steps, each printed as it passes; the first failure prints what failed and why, 
    announced), inside the hour, strictly ascending;
 5. ``GET /api/ohlcv`` for the same hour gives the same candles (the HTTP path, from storage).
 
-Works against Azure and against ``cbdata serve`` alike. Needs the client package
-(the client package, ``pip install ./client``); ``./scripts/setup`` installs it in ``.venv``.
+Works against Azure and against ``cbdata serve`` alike. Needs the client package (``cbdata-client``,
+``pip install ./client``); ``./scripts/setup`` installs it in ``.venv``.
 """
 
 from __future__ import annotations
