@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 from aiohttp import web
+
+from tests.emulator.candles import round_exact
 
 if TYPE_CHECKING:
     from tests.emulator.server import ExchangeEmulator
@@ -75,28 +78,33 @@ def klines(emu: ExchangeEmulator, request: web.Request) -> web.Response:
     now = emu.clock.now_ms
     hi = now if end is None else end
     if start is None:
-        rows = series.rows(tf, 0, hi, now, limit, newest_first=True)[::-1]
+        ts, values = series.table(tf, 0, hi, now, limit, newest_first=True)
+        ts, values = ts[::-1], values[::-1]
     else:
-        rows = series.rows(tf, start, hi, now, limit)
-    s = repr
-    body = [
-        [
-            t,
-            s(o),
-            s(h),
-            s(lo),
-            s(c),
-            s(v),
-            t + tf - 1,
-            s(round(v * c, 2)),
-            100,
-            s(v / 2),
-            s(round(v * c / 2, 2)),
-            "0",
-        ]
-        for t, o, h, lo, c, v in rows
+        ts, values = series.table(tf, start, hi, now, limit)
+    return web.Response(body=kline_body(ts, values, tf), content_type="application/json")
+
+
+def kline_body(ts: np.ndarray, values: np.ndarray, tf: int) -> bytes:
+    """Binance's kline rows as JSON: numbers as strings, quote volumes derived from the candle."""
+    o, h, lo, c, v = (values[:, i] for i in range(5))
+    quote = round_exact(v * c, 2).tolist()
+    half_quote = round_exact(v * c / 2, 2).tolist()
+    rows = [
+        f'[{t},"{a!r}","{b!r}","{d!r}","{e!r}","{f!r}",{t + tf - 1},"{g!r}",100,"{f / 2!r}","{k!r}","0"]'
+        for t, a, b, d, e, f, g, k in zip(
+            ts.tolist(),
+            o.tolist(),
+            h.tolist(),
+            lo.tolist(),
+            c.tolist(),
+            v.tolist(),
+            quote,
+            half_quote,
+            strict=True,
+        )
     ]
-    return emu.json(body)
+    return ("[" + ",".join(rows) + "]").encode()
 
 
 def routes(emu: ExchangeEmulator) -> list[web.RouteDef]:

@@ -10,6 +10,9 @@ span is not inside one of ``gaps`` (``[start, end)`` ms spans with no trades). S
 containing "now" is served as an open candle (close = price(now), partial volume).
 ``latest_only=N`` serves like Kraken: only the latest N candles (the open one included), from
 ``max(since, horizon)``, ignoring any end bound.
+
+The scalar methods (``price``, ``candle``, ``served``) are the reference definition; serving and
+``ground_truth`` compute the same numbers vectorised and cached (candles.py).
 """
 
 from __future__ import annotations
@@ -17,6 +20,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+
+import numpy as np
+
+from tests.emulator import candles
 
 _MASK = (1 << 64) - 1
 DAY_MS = 86_400_000
@@ -73,6 +80,10 @@ class SyntheticSeries:
         """The row on the wire for slot ``ts``: the candle, or its corrupted form."""
         row = self.candle(ts, tf, now_ms, o, c)
         kind = self.corrupt.get(ts)
+        return row if kind is None else self._corrupted(row, kind, tf)
+
+    def _corrupted(self, row: list, kind: str, tf: int) -> list:
+        ts = row[0]
         if kind == "high_below":
             row[2] = round(min(row[1], row[4]) * 0.99, self.decimals)
         elif kind == "low_above":
@@ -87,41 +98,49 @@ class SyntheticSeries:
 
     def slots(self, tf: int, lo: int, hi: int, now_ms: int, newest_first: bool = False) -> Iterator[int]:
         """Slots the exchange has with ``lo <= ts <= hi`` and ``ts <= now`` (open candle included)."""
+        yield from self._slots(tf, lo, hi, now_ms, None, newest_first).tolist()
+
+    def _slots(
+        self, tf: int, lo: int, hi: int, now_ms: int, limit: int | None, newest_first: bool = False
+    ) -> np.ndarray:
         first = max(-(-lo // tf) * tf, self.listing_ms - self.listing_ms % tf)
         last = min(hi, now_ms)
         last -= last % tf
         if first > last:
-            return
-        rng = range(last, first - tf, -tf) if newest_first else range(first, last + tf, tf)
-        for ts in rng:
-            if self.has(ts, tf):
-                yield ts
+            return np.empty(0, dtype=np.int64)
+        limit = (last - first) // tf + 1 if limit is None else limit
+        return candles.select_slots(first, last, tf, self.gaps, limit, newest_first)
 
-    def rows(self, tf: int, lo: int, hi: int, now_ms: int, limit: int, newest_first: bool = False) -> list:
+    def table(
+        self, tf: int, lo: int, hi: int, now_ms: int, limit: int, newest_first: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The rows on the wire as arrays: timestamps (n,) and open, high, low, close, volume (n, 5).
+        Served rows: the open candle partial, corrupt slots broken (see ``served``)."""
         if self.latest_only is not None:
             horizon = now_ms - now_ms % tf - (self.latest_only - 1) * tf
             lo, hi = max(lo, horizon), now_ms  # Kraken: no end bound, nothing older than the horizon
-        out = []
-        prices: dict[int, float] = {}  # neighbouring candles share a price (close = next open)
+        ts = self._slots(tf, lo, hi, now_ms, limit, newest_first)
+        values = candles.closed_candles(self.seed, self.base_price, self.decimals, tf, ts)
+        if len(ts):
+            edge = 0 if newest_first else len(ts) - 1
+            if ts[edge] + tf > now_ms:  # the open candle: at most one, the newest
+                values[edge] = self.candle(int(ts[edge]), tf, now_ms)[1:]
+        if self.corrupt:
+            ts = ts.copy()
+            for i in np.flatnonzero(np.isin(ts, list(self.corrupt))):
+                row = self._corrupted([int(ts[i]), *values[i].tolist()], self.corrupt[int(ts[i])], tf)
+                ts[i], values[i] = row[0], row[1:]
+        return ts, values
 
-        def price(t: int) -> float:
-            value = prices.get(t)
-            if value is None:
-                value = prices[t] = self.price(t)
-            return value
-
-        for ts in self.slots(tf, lo, hi, now_ms, newest_first):
-            closed = ts + tf <= now_ms
-            out.append(self.served(ts, tf, now_ms, price(ts), price(ts + tf) if closed else None))
-            if len(out) >= limit:
-                break
-        return out
+    def rows(self, tf: int, lo: int, hi: int, now_ms: int, limit: int, newest_first: bool = False) -> list:
+        ts, values = self.table(tf, lo, hi, now_ms, limit, newest_first)
+        return [[t, *v] for t, v in zip(ts.tolist(), values.tolist(), strict=True)]
 
     def ground_truth(self, tf: int, start: int, end: int, now_ms: int) -> list:
         """Exactly the valid closed candles the exchange has with ``start <= ts < end``
         (closed: ``ts + tf <= now_ms``)."""
-        return [
-            self.candle(ts, tf, now_ms)
-            for ts in self.slots(tf, start, min(end - 1, now_ms - tf), now_ms)
-            if ts not in self.corrupt
-        ]
+        ts = self._slots(tf, start, min(end - 1, now_ms - tf), now_ms, None)
+        if self.corrupt:
+            ts = ts[~np.isin(ts, list(self.corrupt))]
+        values = candles.closed_candles(self.seed, self.base_price, self.decimals, tf, ts)
+        return [[t, *v] for t, v in zip(ts.tolist(), values.tolist(), strict=True)]

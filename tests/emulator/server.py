@@ -9,6 +9,7 @@ Python API (what tests and benches use)::
     emu.clock.set_ms(...) / emu.clock.advance(seconds)   # "now" (the open candle follows it)
     emu.inject("binance", "status", count=2, status=503) # also timeout / malformed / rate_limit / ban
     emu.request_count("binance", "ohlcv"); emu.counts; emu.reset_counts()
+    emu.busy_s                                           # seconds spent building answers
     emu.ground_truth("binance", "BTC/USDT", "1m", start_ms, end_ms, now_ms=None)
     emu.exchange_options("binance", "okx")               # -> CcxtSettings.exchange_options
 
@@ -19,6 +20,7 @@ Dialects: ``binance`` (spot, see binance.py) and ``okx`` (see okx.py), served un
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -48,6 +50,7 @@ class ExchangeEmulator:
         self.private = PrivateBook()  # scripted accounts for the private endpoints (accounts.py)
         self.counts: Counter[tuple[str, str]] = Counter()
         self._weight: Counter[int] = Counter()
+        self.busy_s = 0.0  # wall time spent building answers (the emulator's own work, no fault sleeps)
         self._runner: web.AppRunner | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -156,8 +159,10 @@ class ExchangeEmulator:
                                 content_type="application/json")  # fmt: skip
         if fault is not None:  # timeout: hold the answer back until the client has given up
             await asyncio.sleep(fault.delay_s)
+        t0 = time.perf_counter()
         response = handler(self, request)
         response.headers.update(headers)
+        self.busy_s += time.perf_counter() - t0
         return response
 
     async def _unknown(self, request: web.Request) -> web.Response:
