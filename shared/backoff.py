@@ -12,6 +12,10 @@ conflicts (``sync/targets.py``). One policy type, one loop (tenacity's ``AsyncRe
   and never shorter than the Retry-After;
 - a Retry-After longer than ``max_delay`` cannot be honoured within the budget, so we stop at once.
 
+A rate limit (429/418) is not one request's problem: with a ``Gate`` shared by concurrent callers
+(the pipelined windows of a fetch), the caller that met it closes the gate for its wait and every
+other caller holds its next attempt until the gate opens again -- one pause, no request storm.
+
 When the budget is spent the last error propagates unchanged (callers map it). ``sleep`` and ``rng``
 are injectable so tests record the waits and fix the jitter.
 
@@ -58,6 +62,29 @@ class Transient:
     """What ``classify`` says about a retryable failure."""
 
     retry_after_s: float | None = None
+    rate_limited: bool = False  # the server asked us to slow down: pause every caller of the gate
+
+
+class Gate:
+    """Shared by concurrent callers: closed while any of them waits out a rate limit."""
+
+    def __init__(self) -> None:
+        self._open = asyncio.Event()
+        self._open.set()
+        self._holders = 0
+
+    async def wait(self) -> None:
+        await self._open.wait()
+
+    async def hold(self, sleep: Sleep, seconds: float) -> None:
+        self._holders += 1
+        self._open.clear()
+        try:
+            await sleep(seconds)
+        finally:
+            self._holders -= 1
+            if not self._holders:
+                self._open.set()
 
 
 Classify = Callable[[BaseException], Transient | None]
@@ -70,12 +97,14 @@ class _Decision:
     def __init__(self, policy: RetryPolicy, classify: Classify, rng: random.Random) -> None:
         self.policy, self.classify, self.rng = policy, classify, rng
         self.next_wait = 0.0
+        self.rate_limited = False
 
     def should_retry(self, state: RetryCallState) -> bool:
         outcome = state.outcome
         error = outcome.exception() if outcome is not None and outcome.failed else None
         verdict = self.classify(error) if isinstance(error, Exception) else None
         wait = None
+        self.rate_limited = verdict is not None and verdict.rate_limited
         if verdict is not None:
             wait = self.policy.delay(state.attempt_number, verdict.retry_after_s, self.rng)
         self.next_wait = wait or 0.0
@@ -91,12 +120,21 @@ def retrying(
     *,
     sleep: Sleep = asyncio.sleep,
     rng: random.Random | None = None,
+    gate: Gate | None = None,
 ) -> AsyncRetrying:
     """The retry loop, for ``async for attempt in retrying(...): with attempt: ...`` (tenacity's
-    own idiom: the body may ``return``; the last error propagates when the budget is spent)."""
+    own idiom: the body may ``return``; the last error propagates when the budget is spent).
+    With a ``gate``, a rate-limited failure's wait closes the gate for every caller sharing it."""
     decision = _Decision(policy, classify, rng or random.Random())
+
+    async def pause(seconds: float) -> None:
+        if gate is not None and decision.rate_limited:
+            await gate.hold(sleep, seconds)
+        else:
+            await sleep(seconds)
+
     return AsyncRetrying(
-        sleep=sleep,
+        sleep=pause,
         stop=stop_never,  # the policy decides (attempts and Retry-After) in ``should_retry``
         retry=decision.should_retry,
         wait=decision.wait,
@@ -111,14 +149,18 @@ async def with_retries(
     *,
     sleep: Sleep = asyncio.sleep,
     rng: random.Random | None = None,
+    gate: Gate | None = None,
 ) -> T:
     """Run ``call`` until it succeeds, ``classify`` calls its error permanent (``None``), or the
-    budget is spent; then the last error propagates unchanged (callers map it)."""
+    budget is spent; then the last error propagates unchanged (callers map it). With a ``gate``,
+    every try first waits until no caller sharing it is waiting out a rate limit."""
 
     async def attempt() -> T:  # tenacity awaits only coroutine functions; ``call`` may be a lambda
+        if gate is not None:
+            await gate.wait()
         return await call()
 
-    return await retrying(policy, classify, sleep=sleep, rng=rng)(attempt)
+    return await retrying(policy, classify, sleep=sleep, rng=rng, gate=gate)(attempt)
 
 
 def on(*kinds: type[BaseException]) -> Classify:

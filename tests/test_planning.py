@@ -59,3 +59,18 @@ def test_split_span_keeps_whole_windows(start, n, limit, per_chunk):
     assert chunks[0][0] == span[0] and chunks[-1][1] == span[1]
     assert all(a[1] == b[0] for a, b in itertools.pairwise(chunks))
     assert sum(requests_for(c, TF, limit) for c in chunks) == requests_for(span, TF, limit)
+
+
+@given(st.integers(0, 50), st.integers(1, 500), st.integers(1, 7), st.integers(1, 40), st.integers(3, 60))
+def test_split_span_at_partition_edges_keeps_whole_windows_and_ends_just_past_each_edge(
+    start, n, limit, per_chunk, partition
+):
+    span = (start * TF, (start + n) * TF)
+    edge = lambda ts: (ts // (partition * TF) + 1) * partition * TF  # noqa: E731
+    chunks = split_span(span, TF, limit, per_chunk, edge)
+    assert chunks[0][0] == span[0] and chunks[-1][1] == span[1]
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(chunks))
+    assert sum(requests_for(c, TF, limit) for c in chunks) == requests_for(span, TF, limit)
+    for a, b in chunks[:-1]:
+        # a chunk stops at its window cap or at the first window edge reaching its partition's end
+        assert b - a == per_chunk * limit * TF or (b >= edge(a) and b - limit * TF < max(a + 1, edge(a)))

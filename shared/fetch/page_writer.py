@@ -1,8 +1,10 @@
-"""Stores exchange pages as they arrive, a few pages per write.
+"""Stores exchange pages as they arrive, many pages per write.
 
-Writing every 1,000-candle page alone would rewrite a month partition ~45 times while filling it;
-buffering up to ``flush_rows`` candles (or ``flush_pages`` pages) keeps writes few while a failure
-still keeps everything fetched before it: ``flush()`` runs on the way out, also on errors.
+Writing every 1,000-candle page alone would rewrite a month partition ~45 times while filling it
+(and each rewrite re-encodes the whole partition). The caller fills one storage partition per chunk
+(see ``split_span``) and flushes at its end; the writer also flushes on its own past ``flush_rows``
+candles or ``flush_pages`` pages (memory bound). A failure still keeps everything fetched before it:
+``flush()`` runs on the way out, also on errors.
 A page's rejected rows (unusable answers from the exchange) leave their slots uncovered, so they are
 fetched again next time instead of being recorded as a no-trade gap.
 """
@@ -22,7 +24,7 @@ log = logging.getLogger(__name__)
 
 class PageWriter:
     def __init__(
-        self, store: CandleStore, series: SeriesKey, *, flush_rows: int = 10_000, flush_pages: int = 10
+        self, store: CandleStore, series: SeriesKey, *, flush_rows: int = 100_000, flush_pages: int = 100
     ):
         self._store = store
         self._series = series

@@ -10,6 +10,7 @@ along and are merged harmlessly); windows that touch form one fetch span, fetche
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from shared.intervals import Interval, align
@@ -63,7 +64,26 @@ def requests_for(span: Interval, tf_ms: int, limit: int) -> int:
     return -(-candles // limit)
 
 
-def split_span(span: Interval, tf_ms: int, limit: int, windows_per_chunk: int) -> list[Interval]:
-    """Cut a fetch span into chunks of whole windows, so results stream while the rest downloads."""
-    step = limit * tf_ms * windows_per_chunk
-    return [(s, min(s + step, span[1])) for s in range(span[0], span[1], step)]
+def split_span(
+    span: Interval,
+    tf_ms: int,
+    limit: int,
+    max_windows: int,
+    boundary: Callable[[int], int] | None = None,
+) -> list[Interval]:
+    """Cut a fetch span into chunks of whole windows, so results stream while the rest downloads.
+
+    With ``boundary`` (the end of the storage partition holding a timestamp), a chunk ends at the
+    first window edge at or after its partition's end: each partition is then written about once
+    per fetch instead of once every few pages. ``max_windows`` caps a chunk (memory, streaming)."""
+    window = limit * tf_ms
+    chunks: list[Interval] = []
+    start = span[0]
+    while start < span[1]:
+        end = start + max_windows * window
+        if boundary is not None:
+            edge = boundary(start)
+            end = min(end, start + max(1, -(-(edge - start) // window)) * window)
+        chunks.append((start, min(end, span[1])))
+        start = end
+    return chunks

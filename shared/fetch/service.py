@@ -6,9 +6,9 @@ Reads top to bottom:
    clips the end to the last closed candle, asks the store what is missing and plans the fewest
    exchange requests for it. No exchange is contacted when nothing is missing.
 2. ``CandleStream.batches()`` walks the range in time order: stored stretches come straight from the
-   store; each missing stretch is filled chunk by chunk (a few requests each), stored as pages
-   arrive, then streamed from the store, so stored and fresh candles interleave in order and memory
-   stays bounded however long the range is.
+   store; each missing stretch is filled chunk by chunk (whole windows up to the end of a storage
+   partition, so each partition is written about once), stored, then streamed from the store, so
+   stored and fresh candles interleave in order and memory stays bounded however long the range is.
 3. ``_fill()`` is single-flight per series in this process: under the series' lock it re-reads what
    is still missing, so two overlapping requests download each span once. Across instances the
    store's conditional writes keep the data whole.
@@ -23,6 +23,7 @@ import time
 import weakref
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from functools import partial
 
 import pyarrow as pa
 
@@ -35,6 +36,7 @@ from shared.fetch.progress import FetchTally, ProgressCallback, report
 from shared.intervals import align
 from shared.series import SeriesKey
 from shared.store import CandleStore, SeriesInfo
+from shared.store.layout import partition_bounds
 from shared.telemetry import metrics
 from shared.timeframes import candle_count, floor_to
 
@@ -61,7 +63,7 @@ class CandleService:
         max_request_candles: int = 1_000_000,
         closed_margin_seconds: float = 5.0,
         backfill_days: int = 30,
-        windows_per_chunk: int = 10,
+        windows_per_chunk: int = 60,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
@@ -182,6 +184,10 @@ class CandleService:
         return SyncResult(series, tally.candles, tally.requests, tally.writes, start, stream.end)
 
 
+def _partition_end(ts: int, *, tf_ms: int) -> int:
+    return partition_bounds(ts, tf_ms)[1]
+
+
 class CandleStream:
     """One opened request: the served range, the plan, and the batches in timestamp order."""
 
@@ -212,7 +218,8 @@ class CandleStream:
         cursor = self.start
         for span in self.plan.spans:
             assert self.plugin is not None
-            for chunk in split_span(span, series.tf_ms, self.limit, windows_per_chunk):
+            edge = partial(_partition_end, tf_ms=series.tf_ms)
+            for chunk in split_span(span, series.tf_ms, self.limit, windows_per_chunk, edge):
                 if cursor < chunk[0]:
                     async for batch in store.read(series, cursor, chunk[0]):
                         yield batch

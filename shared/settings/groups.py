@@ -98,6 +98,8 @@ class CcxtSettings(BaseModel):
     retry_max_attempts: int = Field(default=5, ge=1, le=50)
     retry_base_delay_seconds: float = Field(default=0.5, ge=0)
     retry_max_delay_seconds: float = Field(default=30.0, ge=0)
+    # Candle windows of one series in flight at once (ccxt's throttle still paces the requests).
+    max_inflight: int = Field(default=4, ge=1, le=32)
 
     _split = check("exchanges", mode="before")(classmethod(lambda cls, v: split_csv(v)))
     _options_json = check("exchange_options", mode="before")(

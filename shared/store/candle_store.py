@@ -112,6 +112,7 @@ class CandleStore:
         self, series: SeriesKey, p_start: int, rows: pa.Table, covered: list[Interval]
     ) -> tuple[int, int]:
         key = layout.partition_key(series, p_start)
+        bounds = layout.partition_bounds(p_start, series.tf_ms)
         try:
             # jittered backoff: without it, N writers on one partition cost about N^2 attempts
             async for attempt in retrying(self.conflict_policy, on(ConflictError)):
@@ -121,7 +122,7 @@ class CandleStore:
                         log.debug("write race on %s (attempt %d); re-reading and merging", key, retries + 1)
                     current = await self.backend.read(key)
                     data = await asyncio.to_thread(
-                        _merged_partition, series, current.data if current else None, rows, covered
+                        _merged_partition, series, current.data if current else None, rows, covered, bounds
                     )
                     if data is None:
                         return 0, retries  # nothing new: no write at all
@@ -245,10 +246,11 @@ class CandleStore:
 
 
 def _merged_partition(
-    series: SeriesKey, stored_bytes: bytes | None, rows: pa.Table, covered: list[Interval]
+    series: SeriesKey, stored_bytes: bytes | None, rows: pa.Table, covered: list[Interval], bounds: Interval
 ) -> bytes | None:
     """The partition's new bytes with ``rows`` merged in and ``covered`` added, or ``None`` when that
-    changes nothing. CPU work (decode, merge, encode): runs in a worker thread."""
+    changes nothing; compressed hard only once ``bounds`` is wholly covered (see parquet_codec).
+    CPU work (decode, merge, encode): runs in a worker thread."""
     coverage: list[Interval]
     if stored_bytes is None:
         stored, coverage = codec.empty_table(), []
@@ -258,7 +260,8 @@ def _merged_partition(
     new_coverage = union(coverage, covered)
     if new_coverage == coverage and merged.equals(stored):
         return None
-    return codec.encode(merged, new_coverage, series)
+    level = codec.FINAL_LEVEL if new_coverage == [bounds] else codec.FILLING_LEVEL
+    return codec.encode(merged, new_coverage, series, level=level)
 
 
 def _decode_range(data: bytes, start: int, end: int) -> pa.Table:

@@ -106,27 +106,9 @@ class ExchangeEmulator:
 
     def exchange_options(self, *exchange_ids: str, timeout_ms: int = 5000, rate_limit_ms: float = 1) -> dict:
         """``CcxtSettings.exchange_options`` pointing every API URL of these ccxt exchanges here."""
-        import ccxt.async_support as ccxt
-
-        out = {}
-        for ex_id in exchange_ids or DIALECTS:
-            exchange = getattr(ccxt, ex_id)({})
-            out[ex_id] = {
-                "urls": {"api": self._rewrite(exchange.urls["api"], ex_id)},
-                "options": {"fetchMarkets": {"types": ["spot"]}, "fetchCurrencies": False},
-                "has": {"fetchCurrencies": False},
-                "timeout": timeout_ms,
-                "rateLimit": rate_limit_ms,
-                "timeout_on_exit": 0,  # plain-http loopback: no TLS shutdown to wait for
-            }
-        return out
-
-    def _rewrite(self, urls: Any, ex_id: str) -> Any:
-        if isinstance(urls, dict):
-            return {k: self._rewrite(v, ex_id) for k, v in urls.items()}
-        if isinstance(urls, str):
-            return f"{self.base_url}/{ex_id}{urlsplit(urls).path}".rstrip("/")
-        return urls
+        return exchange_options(
+            self.base_url, *exchange_ids, timeout_ms=timeout_ms, rate_limit_ms=rate_limit_ms
+        )
 
     # -- serving -----------------------------------------------------------------------------
     def json(self, payload: Any, status: int = 200) -> web.Response:
@@ -168,3 +150,31 @@ class ExchangeEmulator:
     async def _unknown(self, request: web.Request) -> web.Response:
         self.counts[(request.path.split("/")[1] or "?", "unknown")] += 1
         return web.json_response({"code": -1, "msg": f"emulator: no route {request.path}"}, status=404)
+
+
+def exchange_options(
+    base_url: str, *exchange_ids: str, timeout_ms: int = 5000, rate_limit_ms: float = 1
+) -> dict:
+    """``CcxtSettings.exchange_options`` pointing every API URL of these ccxt exchanges at ``base_url``
+    (an emulator, possibly in another process)."""
+    import ccxt.async_support as ccxt
+
+    def rewrite(urls: Any, ex_id: str) -> Any:
+        if isinstance(urls, dict):
+            return {k: rewrite(v, ex_id) for k, v in urls.items()}
+        if isinstance(urls, str):
+            return f"{base_url}/{ex_id}{urlsplit(urls).path}".rstrip("/")
+        return urls
+
+    out = {}
+    for ex_id in exchange_ids or DIALECTS:
+        exchange = getattr(ccxt, ex_id)({})
+        out[ex_id] = {
+            "urls": {"api": rewrite(exchange.urls["api"], ex_id)},
+            "options": {"fetchMarkets": {"types": ["spot"]}, "fetchCurrencies": False},
+            "has": {"fetchCurrencies": False},
+            "timeout": timeout_ms,
+            "rateLimit": rate_limit_ms,
+            "timeout_on_exit": 0,  # plain-http loopback: no TLS shutdown to wait for
+        }
+    return out

@@ -95,12 +95,14 @@ async def test_a_fault_mid_download_keeps_what_came_before_and_a_rerun_fetches_o
 
     with pytest.raises(ExchangeError):
         await fetch_rows(service, BTC, start, end, progress=fail_after_three)
-    kept = await service.store.coverage(BTC, start, end)
-    assert kept == [(start, start + 3 * LIMIT * MIN)]
+    # pipelined windows already answered when the fault began are kept too: a prefix of whole pages
+    [(kept_start, kept_end)] = await service.store.coverage(BTC, start, end)
+    pages_kept, rest = divmod(kept_end - start, LIMIT * MIN)
+    assert kept_start == start and rest == 0 and 3 <= pages_kept < 7
     exchange_emulator.faults.clear()
     exchange_emulator.reset_counts()
     assert await fetch_rows(service, BTC, start, end) == truth(exchange_emulator, start, end)
-    assert klines(exchange_emulator) == 4
+    assert klines(exchange_emulator) == 7 - pages_kept
 
 
 async def test_two_concurrent_overlapping_requests_make_each_request_once(service, exchange_emulator):
@@ -173,3 +175,14 @@ async def test_the_maximum_counts_candles_not_milliseconds(service):
         await service.open(BTC, start, start + 200_000 * MIN + 30_000)
     stream = await service.open(BTC, start + 30_000, start + 200_000 * MIN + 30_000)  # exactly 200,000
     assert stream.tally.total == 200_000
+
+
+async def test_pipelined_pages_answered_out_of_order_are_stored_in_order(service, exchange_emulator):
+    first = NOW_SLOT - 9_000 * MIN
+    await fetch_rows(service, BTC, first, first + 10 * MIN)  # history known: windows pipeline at once
+    start, end = first + 1_000 * MIN, NOW_SLOT - 100 * MIN
+    exchange_emulator.reset_counts()
+    exchange_emulator.inject("binance", "timeout", delay_s=0.3)  # the first window answers last
+    assert await fetch_rows(service, BTC, start, end) == truth(exchange_emulator, start, end)
+    assert klines(exchange_emulator) == math.ceil((end - start) / MIN / LIMIT)
+    assert await service.store.missing(BTC, start, end) == []

@@ -51,6 +51,7 @@ class CcxtExchangeClient:
             rng=rng,
         )
         self._margin_s = settings.closed_candle_margin_seconds
+        self._max_inflight = settings.max_inflight
         self._clock = clock
         self._markets = MarketCache(self._load_markets, settings.markets_ttl_seconds, clock)
 
@@ -120,6 +121,7 @@ class CcxtExchangeClient:
             limit=limit,
             what=what,
             history_known=history_known,
+            max_inflight=self._max_inflight,
         ):
             yield page
 

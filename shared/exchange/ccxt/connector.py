@@ -9,7 +9,8 @@ Both the candle plugin (``client.py``) and the portfolio's account clients talk 
 - a body that is not JSON is refused (``MalformedResponse``, transient): ccxt hands back its raw text
   and its parsers then quietly make ``[]`` of it, which would read as "nothing here";
 - ``run(call)`` runs ``call`` with the retry policy (``shared.backoff``: 429 and 5xx retried with
-  backoff, ``Retry-After`` honoured) and maps what is left to the service's errors, with the
+  backoff, ``Retry-After`` honoured; a rate limit closes one ``Gate`` for every concurrent call, so
+  pipelined windows wait out one pause together) and maps what is left to the service's errors, with the
   credential values scrubbed from their text.
 """
 
@@ -22,7 +23,7 @@ import sys
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
-from shared.backoff import RetryPolicy, with_retries
+from shared.backoff import Gate, RetryPolicy, with_retries
 from shared.errors import UnknownExchangeError
 from shared.exchange.ccxt.errors import MalformedResponse, classify, map_error
 from shared.settings import CcxtSettings
@@ -56,6 +57,7 @@ class CcxtConnector:
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._exchange: Any = None
+        self._gate = Gate()  # a 429/418 pauses every call of this instance (all pipelined windows)
 
     async def instance(self) -> Any:
         """The ccxt exchange instance (created on the first call; ``UNKNOWN_EXCHANGE`` if ccxt has none)."""
@@ -92,6 +94,7 @@ class CcxtConnector:
                 lambda exc: classify(exc, getattr(exchange, "last_response_headers", None)),
                 sleep=self._sleep,
                 rng=self._rng,
+                gate=self._gate,
             )
         except Exception as exc:
             raise map_error(exc, self.exchange_id, self._secrets) from None

@@ -43,7 +43,7 @@ def classify(exc: BaseException, last_headers: Mapping[str, str] | None = None) 
     if isinstance(exc, MalformedResponse):
         return Transient()
     if isinstance(exc, (ccxt.RateLimitExceeded, ccxt.DDoSProtection)):
-        return Transient(_retry_after(last_headers))
+        return Transient(_retry_after(last_headers), rate_limited=True)
     # OperationFailed = ccxt's "may succeed if retried": NetworkError (ExchangeNotAvailable,
     # RequestTimeout, ...), BadResponse (unparsable answers), and exchange codes such as binance -1001.
     if isinstance(exc, ccxt.OperationFailed):
