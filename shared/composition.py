@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from shared.exchange.registry import ExchangeRegistry
+from shared.fetch.archive_fill import ArchiveFiller
 from shared.fetch.service import CandleService
 from shared.settings import Settings
 from shared.storage.backend import StorageBackend
@@ -67,12 +68,17 @@ class Services:
             max_request_candles=settings.max_request_candles,
             closed_margin_seconds=settings.ccxt.closed_candle_margin_seconds,
             backfill_days=settings.sync.backfill_days,
+            archives=archive_filler(settings),
         )
         return cls(settings, backend, store, exchanges, candles)
 
     async def aclose(self) -> None:
         try:
-            await self.exchanges.aclose()
+            try:
+                if self.candles.archives is not None:
+                    await self.candles.archives.close()
+            finally:
+                await self.exchanges.aclose()
         finally:
             try:
                 if self.sender is not None and hasattr(self.sender, "aclose"):
@@ -94,3 +100,13 @@ def create_portfolio_sync(services: Services, **load_options: Any) -> PortfolioS
     settings = load_portfolio_settings(services.settings.ccxt.exchanges, **load_options)
     keys = account_keys(settings)
     return PortfolioSync(settings, keys, services.settings.ccxt, PortfolioStore(services.backend))
+
+
+def archive_filler(settings: Settings) -> ArchiveFiller | None:
+    """The archive sources the settings enable (Binance's, through the same proxy as its REST)."""
+    if not settings.archive_enabled or "binance" not in settings.ccxt.exchanges:
+        return None
+    from shared.exchange.archive.binance import BinanceArchive, proxy_from
+
+    options = settings.ccxt.exchange_options.get("binance", {})
+    return ArchiveFiller({"binance": BinanceArchive(settings.binance_archive_url, proxy=proxy_from(options))})

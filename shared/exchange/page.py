@@ -80,6 +80,17 @@ def clean_rows(raw: Any, window_start: int, window_end: int, tf_ms: int) -> tupl
     return _clean_by_row(raw, window_start, window_end, tf_ms)
 
 
+def valid_candles(ts: np.ndarray, values: np.ndarray, tf_ms: int) -> np.ndarray:
+    """The row rules of ``_reason`` over arrays: timestamps (n,) int64 and open, high, low, close,
+    volume (n, 5) float64 -> a mask of the valid candles (repeated timestamps not checked here)."""
+    o, h, low, c, v = values.T
+    with np.errstate(invalid="ignore"):
+        return (
+            np.isfinite(values).all(axis=1) & (ts % tf_ms == 0) & (low > 0) & (h >= o) & (h >= c)
+            & (low <= o) & (low <= c) & (v >= 0)
+        )  # fmt: skip
+
+
 def _clean_vectorised(
     raw: list, window_start: int, window_end: int, tf_ms: int
 ) -> tuple[list[Row], list] | None:
@@ -98,12 +109,7 @@ def _clean_vectorised(
     except OverflowError:
         return None
     values = np.array(values_list, dtype=np.float64)
-    o, h, low, c, v = values.T
-    with np.errstate(invalid="ignore"):
-        valid = (
-            np.isfinite(values).all(axis=1) & (ts % tf_ms == 0) & (low > 0) & (h >= o) & (h >= c)
-            & (low <= o) & (low <= c) & (v >= 0)
-        )  # fmt: skip
+    valid = valid_candles(ts, values, tf_ms)
     inside = (ts >= window_start) & (ts < window_end)
     kept = np.flatnonzero(valid & inside)
     order = kept[np.argsort(ts[kept], kind="stable")]

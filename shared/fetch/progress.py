@@ -47,6 +47,8 @@ class FetchTally:
         self.total = total_slots
         self.known = total_slots - plan.missing_candles
         self.requests = self.candles = self.writes = 0
+        self.archive_files = 0  # archive files stored (each moves ``known`` by its days)
+        self.archive_unreachable = False  # the archive host failed once: REST only for this fetch
         self.tf_ms = tf_ms
 
     def progress(self) -> Progress:

@@ -30,6 +30,7 @@ import pyarrow as pa
 from shared.errors import InvalidRequestError, RangeTooLargeError
 from shared.exchange.client import ExchangeClient, closed_boundary
 from shared.exchange.registry import ExchangeRegistry
+from shared.fetch.archive_fill import ArchiveFiller
 from shared.fetch.page_writer import PageWriter
 from shared.fetch.planning import FetchPlan, plan_fetch, split_span
 from shared.fetch.progress import FetchTally, ProgressCallback, report
@@ -65,6 +66,7 @@ class CandleService:
         backfill_days: int = 30,
         windows_per_chunk: int = 60,
         clock: Callable[[], float] = time.time,
+        archives: ArchiveFiller | None = None,
     ) -> None:
         self.store = store
         self.exchanges = exchanges
@@ -72,6 +74,7 @@ class CandleService:
         self._margin_s = closed_margin_seconds
         self._backfill_days = backfill_days
         self.windows_per_chunk = windows_per_chunk
+        self.archives = archives
         self._clock = clock
         # one lock per series while anyone holds or waits for it; dropped when unused
         self._locks: weakref.WeakValueDictionary[SeriesKey, asyncio.Lock] = weakref.WeakValueDictionary()
@@ -110,13 +113,32 @@ class CandleService:
     def closed_end(self, series: SeriesKey) -> int:
         return closed_boundary(self._clock(), self._margin_s, series.tf_ms)
 
-    async def fill(
-        self, series: SeriesKey, span: tuple[int, int], plugin: ExchangeClient, limit: int, tally: FetchTally
-    ) -> None:
+    def _lock(self, series: SeriesKey) -> asyncio.Lock:
         lock = self._locks.get(series)
         if lock is None:
             lock = self._locks[series] = asyncio.Lock()
-        async with lock:
+        return lock
+
+    async def fill_from_archive(
+        self, series: SeriesKey, span: tuple[int, int], limit: int, tally: FetchTally
+    ) -> list[tuple[int, int]]:
+        """The archive pass (``archive_fill.py``) over what is still missing of ``span``; returns the
+        spans left for REST, re-planned so the REST windows are again the fewest."""
+        if self.archives is None or self.archives.source_for(series) is None:
+            return [span]
+        async with self._lock(series):
+            still = align(await self.store.missing(series, *span), series.tf_ms)
+            stored = await self.archives.fill(self.store, series, still, tally)
+            if not stored:
+                return [span]
+            return plan_fetch(
+                align(await self.store.missing(series, *span), series.tf_ms), series.tf_ms, limit
+            ).spans
+
+    async def fill(
+        self, series: SeriesKey, span: tuple[int, int], plugin: ExchangeClient, limit: int, tally: FetchTally
+    ) -> None:
+        async with self._lock(series):
             still = align(await self.store.missing(series, *span), series.tf_ms)
             first = await self.store.first_timestamp(series) if still else None
             for fetch_span in plan_fetch(still, series.tf_ms, limit).spans:
@@ -173,7 +195,8 @@ class CandleService:
         tally = stream.tally
         if stream.plugin is not None:
             for span in stream.plan.spans:
-                await self.fill(series, span, stream.plugin, stream.limit, tally)
+                for rest in await self.fill_from_archive(series, span, stream.limit, tally):
+                    await self.fill(series, rest, stream.plugin, stream.limit, tally)
         log.info(
             "synced %s: %d candles, %d requests, %d writes",
             series,
@@ -219,14 +242,15 @@ class CandleStream:
         for span in self.plan.spans:
             assert self.plugin is not None
             edge = partial(_partition_end, tf_ms=series.tf_ms)
-            for chunk in split_span(span, series.tf_ms, self.limit, windows_per_chunk, edge):
-                if cursor < chunk[0]:
-                    async for batch in store.read(series, cursor, chunk[0]):
+            for rest in await self.service.fill_from_archive(series, span, self.limit, tally):
+                for chunk in split_span(rest, series.tf_ms, self.limit, windows_per_chunk, edge):
+                    if cursor < chunk[0]:
+                        async for batch in store.read(series, cursor, chunk[0]):
+                            yield batch
+                    await self.service.fill(series, chunk, self.plugin, self.limit, tally)
+                    async for batch in store.read(series, *chunk):
                         yield batch
-                await self.service.fill(series, chunk, self.plugin, self.limit, tally)
-                async for batch in store.read(series, *chunk):
-                    yield batch
-                cursor = chunk[1]
+                    cursor = chunk[1]
         if cursor < self.end:
             async for batch in store.read(series, cursor, self.end):
                 yield batch

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     log: groups.LogSettings = Field(default_factory=groups.LogSettings)
 
     key_vault_url: str | None = None
+    # Bulk candle archives tried before REST for complete past days (Binance: data.binance.vision).
+    archive_enabled: bool = True
+    binance_archive_url: str = "https://data.binance.vision"
     max_request_candles: int = Field(default=1_000_000, ge=1)
     http_max_candles: int = Field(default=100_000, ge=1)
     webpubsub_hub: str = Field(default=DEFAULT_HUB, pattern=HUB_PATTERN)
@@ -78,6 +81,9 @@ class Settings(BaseSettings):
     _vault_url = check("key_vault_url")(classmethod(lambda cls, v: check_url(v, https_only=True)))
     _webpubsub_uri = check("webpubsub_service_uri")(
         classmethod(lambda cls, v: check_url(v, example="https://<name>.webpubsub.azure.com"))
+    )
+    _archive_url = check("binance_archive_url")(
+        classmethod(lambda cls, v: check_url(v, example="https://data.binance.vision"))
     )
 
     @model_validator(mode="after")

@@ -98,9 +98,9 @@ class SyntheticSeries:
 
     def slots(self, tf: int, lo: int, hi: int, now_ms: int, newest_first: bool = False) -> Iterator[int]:
         """Slots the exchange has with ``lo <= ts <= hi`` and ``ts <= now`` (open candle included)."""
-        yield from self._slots(tf, lo, hi, now_ms, None, newest_first).tolist()
+        yield from self.slot_array(tf, lo, hi, now_ms, None, newest_first).tolist()
 
-    def _slots(
+    def slot_array(
         self, tf: int, lo: int, hi: int, now_ms: int, limit: int | None, newest_first: bool = False
     ) -> np.ndarray:
         first = max(-(-lo // tf) * tf, self.listing_ms - self.listing_ms % tf)
@@ -119,7 +119,7 @@ class SyntheticSeries:
         if self.latest_only is not None:
             horizon = now_ms - now_ms % tf - (self.latest_only - 1) * tf
             lo, hi = max(lo, horizon), now_ms  # Kraken: no end bound, nothing older than the horizon
-        ts = self._slots(tf, lo, hi, now_ms, limit, newest_first)
+        ts = self.slot_array(tf, lo, hi, now_ms, limit, newest_first)
         values = candles.closed_candles(self.seed, self.base_price, self.decimals, tf, ts)
         if len(ts):
             edge = 0 if newest_first else len(ts) - 1
@@ -139,7 +139,7 @@ class SyntheticSeries:
     def ground_truth(self, tf: int, start: int, end: int, now_ms: int) -> list:
         """Exactly the valid closed candles the exchange has with ``start <= ts < end``
         (closed: ``ts + tf <= now_ms``)."""
-        ts = self._slots(tf, start, min(end - 1, now_ms - tf), now_ms, None)
+        ts = self.slot_array(tf, start, min(end - 1, now_ms - tf), now_ms, None)
         if self.corrupt:
             ts = ts[~np.isin(ts, list(self.corrupt))]
         values = candles.closed_candles(self.seed, self.base_price, self.decimals, tf, ts)

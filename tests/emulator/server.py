@@ -10,6 +10,8 @@ Python API (what tests and benches use)::
     emu.inject("binance", "status", count=2, status=503) # also timeout / malformed / rate_limit / ban
     emu.request_count("binance", "ohlcv"); emu.counts; emu.reset_counts()
     emu.busy_s                                           # seconds spent building answers
+    emu.archive.fault("BTCUSDT-1m-2025-03.zip", "bad_checksum"); emu.archive.holes.add(ts)
+    emu.archive_url                                      # -> BINANCE_ARCHIVE_URL (see archive.py)
     emu.ground_truth("binance", "BTC/USDT", "1m", start_ms, end_ms, now_ms=None)
     emu.exchange_options("binance", "okx")               # -> CcxtSettings.exchange_options
 
@@ -30,7 +32,7 @@ import orjson
 from aiohttp import web
 
 from shared.timeframes import timeframe_ms
-from tests.emulator import binance, binance_private, okx, okx_private
+from tests.emulator import archive, binance, binance_private, okx, okx_private
 from tests.emulator.accounts import PrivateBook
 from tests.emulator.clock import FakeClock
 from tests.emulator.faults import Fault, FaultPlan, matches
@@ -50,13 +52,15 @@ class ExchangeEmulator:
         self.private = PrivateBook()  # scripted accounts for the private endpoints (accounts.py)
         self.counts: Counter[tuple[str, str]] = Counter()
         self._weight: Counter[int] = Counter()
+        self.archive = archive.ArchiveConfig()  # Binance's public archive under /archive (archive.py)
+        self.archive_cache: dict[tuple, bytes] = {}
         self.busy_s = 0.0  # wall time spent building answers (the emulator's own work, no fault sleeps)
         self._runner: web.AppRunner | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
         app = web.Application()
-        app.add_routes(binance.routes(self) + okx.routes(self))
+        app.add_routes(binance.routes(self) + okx.routes(self) + archive.routes(self))
         app.add_routes(binance_private.routes(self) + okx_private.routes(self))
         app.router.add_route("*", "/{tail:.*}", self._unknown)
         self._runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=0.5)
@@ -73,6 +77,10 @@ class ExchangeEmulator:
     @property
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    @property
+    def archive_url(self) -> str:
+        return f"{self.base_url}/archive"
 
     # -- configuration -----------------------------------------------------------------------
     def add_series(self, exchange: str, symbol: str, **kwargs: Any) -> SyntheticSeries:
