@@ -45,6 +45,8 @@ def cli_env(exchange_emulator: ExchangeEmulator, tmp_path: Path, monkeypatch) ->
         "CCXT_EXCHANGES": "binance,okx",
         "CCXT_DEFAULT_EXCHANGE": "binance",
         "CCXT_EXCHANGE_OPTIONS": json.dumps(exchange_emulator.exchange_options("binance", "okx")),
+        "BINANCE_ARCHIVE_URL": exchange_emulator.archive_url,  # never the real archive host
+        "ARCHIVE_ENABLED": "false",  # these tests count REST requests; test_fetch turns it on once
         "CCXT_CLOSED_CANDLE_MARGIN_SECONDS": "0",
         "CCXT_RETRY_MAX_ATTEMPTS": "2",
         "CCXT_RETRY_BASE_DELAY_SECONDS": "0.001",

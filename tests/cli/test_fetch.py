@@ -264,3 +264,19 @@ async def test_an_unwritable_output_exits_1(cli_env, capsys):
     )
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("cbdata: OS_ERROR: No such file or directory"), err
+
+
+async def test_with_archives_the_complete_days_come_from_daily_files_and_equal_the_ground_truth(
+    cli_env, monkeypatch
+):
+    monkeypatch.setenv("ARCHIVE_ENABLED", "true")
+    start, end = cli_env.day, cli_env.day + 2 * 1440 * MIN  # two complete past days
+    out = cli_env.root / "btc.parquet"
+    args = ("fetch", "binance", "BTC/USDT", "1m", "--start", str(start), "--end", str(end), "-o", str(out))
+    assert await cli_env.run(*args) == 0
+    import pyarrow.parquet as pq
+
+    rows = [list(r.values()) for r in pq.read_table(out).to_pylist()]
+    assert [r[:6] for r in rows] == cli_env.truth("binance", "BTC/USDT", "1m", start, end)
+    assert cli_env.emulator.counts[("archive", "daily")] == 2
+    assert cli_env.emulator.request_count("binance", "ohlcv") == 0
