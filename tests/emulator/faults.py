@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 KINDS = ("status", "timeout", "malformed", "rate_limit", "ban")
 ALIASES = {
-    "ohlcv": {"klines", "candles", "history-candles"},
-    "markets": {"exchangeInfo", "instruments"},
+    "ohlcv": {"klines", "candles", "history-candles", "get-candlestick"},
+    "markets": {"exchangeInfo", "instruments", "get-instruments"},
 }
 
 

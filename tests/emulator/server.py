@@ -15,7 +15,8 @@ Python API (what tests and benches use)::
     emu.ground_truth("binance", "BTC/USDT", "1m", start_ms, end_ms, now_ms=None)
     emu.exchange_options("binance", "okx")               # -> CcxtSettings.exchange_options
 
-Dialects: ``binance`` (spot, see binance.py) and ``okx`` (see okx.py), served under
+Dialects: ``binance`` (spot, see binance.py), ``okx`` (see okx.py) and ``cryptocom`` (Exchange v1,
+see cryptocom.py), served under
 ``/<exchange_id>/...``; any other path answers 404 and is counted as endpoint ``"unknown"``.
 """
 
@@ -32,14 +33,14 @@ import orjson
 from aiohttp import web
 
 from shared.timeframes import timeframe_ms
-from tests.emulator import archive, binance, binance_private, okx, okx_private
+from tests.emulator import archive, binance, binance_private, cryptocom, okx, okx_private
 from tests.emulator.accounts import PrivateBook
 from tests.emulator.clock import FakeClock
 from tests.emulator.faults import Fault, FaultPlan, matches
 from tests.emulator.series import SyntheticSeries
 
 DEFAULT_NOW_MS = 1_767_225_600_000 + 12 * 3_600_000 + 30_000  # 2026-01-01 12:00:30 UTC: mid-candle
-DIALECTS = ("binance", "okx")
+DIALECTS = ("binance", "okx", "cryptocom")
 
 
 class ExchangeEmulator:
@@ -60,7 +61,9 @@ class ExchangeEmulator:
     # -- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
         app = web.Application()
-        app.add_routes(binance.routes(self) + okx.routes(self) + archive.routes(self))
+        app.add_routes(
+            binance.routes(self) + okx.routes(self) + cryptocom.routes(self) + archive.routes(self)
+        )
         app.add_routes(binance_private.routes(self) + okx_private.routes(self))
         app.router.add_route("*", "/{tail:.*}", self._unknown)
         self._runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=0.5)
