@@ -6,7 +6,8 @@ throttle, and the archive at ``BINANCE_ARCHIVE_URL``); each fetch is a fresh ``p
 fetch`` process. Printed per run: wall time; REST klines requests against the minimum; archive files
 (monthly, daily; CHECKSUM requests); peak RSS of the fetch process; the emulator's own busy time;
 our CPU per 1000 candles; and the floor max(emulator busy, klines x ccxt's throttle interval) with
-wall / floor. The range ends at today's 00:00 UTC, so REST is asked only for the days whose archive
+wall / floor. Archive files are built by the emulator before the timed run (a CDN serves static
+files). The range ends at today's 00:00 UTC, so REST is asked only for the days whose archive
 files are not published yet. The machine may be shared: figures are for comparison, not absolutes.
 """
 
@@ -60,6 +61,8 @@ def run(emu: EmulatorProcess, days: int, archive: bool, workdir: Path) -> dict:
         "BINANCE_ARCHIVE_URL": emu.base_url + "/archive", "MAX_REQUEST_CANDLES": "5000000",
         "LOG_LEVEL": "WARNING",
     }  # fmt: skip
+    if archive:  # the real archive is a CDN of static files: build the emulator's before timing
+        emu.call("prebuild_archive", "BTC/USDT", "1m", start, end)
     before = emu.stats()
     cmd = [sys.executable, "-m", "shared", "fetch", "binance", "BTC/USDT", "1m",
            "--start", str(start), "--end", str(end), "-o", str(out)]  # fmt: skip

@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from aiohttp import web
 
-from shared.exchange.archive.source import DAY_MS, first_monday_after, next_month
+from shared.exchange.archive.source import DAY_MS, first_monday_after, month_start, next_month
 from tests.emulator import candles
 from tests.emulator.binance import INTERVALS
 from tests.emulator.candles import round_exact
@@ -103,6 +103,38 @@ def published(emu: ExchangeEmulator, start: int, end: int, monthly: bool) -> boo
     return now >= end + emu.archive.daily_lag_hours * 3_600_000
 
 
+def file_bytes(emu: ExchangeEmulator, market: str, symbol_id: str, interval: str, start: int, monthly: bool
+               ) -> bytes | None:  # fmt: skip
+    """The zip of one period (built once per emulated day, then served from the cache)."""
+    end = next_month(start) if monthly else start + DAY_MS
+    stamp = datetime.fromtimestamp(start / 1000, tz=UTC).strftime("%Y-%m" if monthly else "%Y-%m-%d")
+    name = f"{symbol_id}-{interval}-{stamp}.zip"
+    key = (market, name, emu.clock.now_ms // DAY_MS)
+    data = emu.archive_cache.get(key)
+    if data is None:
+        data = build_zip(emu, market, symbol_id, interval, start, end, name)
+        if data is not None:
+            emu.archive_cache[key] = data
+    return data
+
+
+def prebuild(emu: ExchangeEmulator, symbol_id: str, interval: str, start: int, end: int) -> int:
+    """Build every published spot file of ``[start, end)`` ahead of a benchmark: the real archive is a
+    CDN of static files, so serving should cost the emulator no more than sending bytes."""
+    built = 0
+    day = start - start % DAY_MS
+    while day < end:
+        month = month_start(day)
+        if published(emu, month, next_month(month), True) and day == month:
+            built += file_bytes(emu, "spot", symbol_id, interval, month, True) is not None
+            day = next_month(month)
+            continue
+        if published(emu, day, day + DAY_MS, False):
+            built += file_bytes(emu, "spot", symbol_id, interval, day, False) is not None
+        day += DAY_MS
+    return built
+
+
 async def serve(emu: ExchangeEmulator, request: web.Request) -> web.StreamResponse:
     match = _PATH.match(request.match_info["tail"])
     if match is None:
@@ -121,13 +153,9 @@ async def serve(emu: ExchangeEmulator, request: web.Request) -> web.StreamRespon
     try:
         if kind == "missing" or interval not in INTERVALS or not published(emu, start, end, monthly):
             return web.Response(status=404, text="NoSuchKey")
-        key = (market, name, emu.clock.now_ms // DAY_MS)
-        data = emu.archive_cache.get(key)
+        data = file_bytes(emu, market, symbol_id, interval, start, monthly)
         if data is None:
-            data = build_zip(emu, market, symbol_id, interval, start, end, name)
-            if data is None:
-                return web.Response(status=404, text="NoSuchKey")
-            emu.archive_cache[key] = data
+            return web.Response(status=404, text="NoSuchKey")
         if kind == "truncated":
             data = data[: len(data) // 2]
         if checksum:

@@ -90,6 +90,10 @@ class ExchangeEmulator:
         series = self.markets[exchange][symbol] = SyntheticSeries(symbol, **kwargs)
         return series
 
+    def prebuild_archive(self, symbol: str, interval: str, start_ms: int, end_ms: int) -> int:
+        """Build the published archive files of a spot market ahead of a benchmark (archive.py)."""
+        return archive.prebuild(self, symbol.replace("/", ""), interval, start_ms, end_ms)
+
     def series(self, exchange: str, symbol: str) -> SyntheticSeries:
         return self.markets[exchange][symbol]
 
