@@ -11,11 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-
 from shared.exchange.registry import ExchangeRegistry
 from shared.fetch.archive_fill import ArchiveFiller
 from shared.fetch.service import CandleService
+from shared.memory import tune_allocators
 from shared.settings import Settings
 from shared.storage.backend import StorageBackend
 from shared.storage.factory import create_backend
@@ -56,9 +55,7 @@ class Services:
 
     @classmethod
     def create(cls, settings: Settings) -> Services:
-        # Arrow's default allocator (mimalloc) keeps ~120 MB per worker thread for reuse after
-        # partitions are encoded; the system allocator returns it (measured in bench/fetch.py).
-        pa.set_memory_pool(pa.system_memory_pool())
+        tune_allocators()  # the system allocator with two malloc arenas (shared/memory.py)
         backend = create_backend(settings.storage)
         store = CandleStore(backend)
         exchanges = ExchangeRegistry(settings.ccxt)
