@@ -83,6 +83,7 @@ def server(request, live_emulator, tmp_path) -> Iterator[Server]:
         CCXT_DEFAULT_EXCHANGE="binance",
         CCXT_EXCHANGE_OPTIONS=json.dumps(live_emulator.exchange_options("binance", "okx", timeout_ms=5000)),
         BINANCE_ARCHIVE_URL=live_emulator.archive_url,  # never the real archive host
+        ARCHIVE_ENABLED="false",  # these tests count REST requests over ranges of the live clock
         CCXT_CLOSED_CANDLE_MARGIN_SECONDS="5",
         CCXT_RETRY_BASE_DELAY_SECONDS="0.01",
         LOCAL_FUNCTION_KEY=FUNCTION_KEY,

@@ -66,10 +66,12 @@ def _ms(y: int, m: int, d: int) -> int:
 def build_zip(emu: ExchangeEmulator, market: str, symbol_id: str, interval: str, start: int, end: int,
               name: str) -> bytes | None:  # fmt: skip
     """The zip of one period, or ``None`` when the market is not listed then."""
-    symbol = next((s for s in emu.markets["binance"] if s.replace("/", "") == symbol_id), None)
-    if market == "futures/um":
-        symbol = next((s for s in emu.markets["binance"] if s.split(":")[0].replace("/", "") == symbol_id
-                       and s.endswith(":" + s.split("/")[1].split(":")[0])), None)  # fmt: skip
+
+    def archived_as(symbol: str) -> tuple[str, str]:  # spot "BTC/USDT", USD-M "BTC/USDT:USDT"
+        pair, _, settle = symbol.partition(":")
+        return ("futures/um" if settle else "spot"), pair.replace("/", "")
+
+    symbol = next((s for s in emu.markets["binance"] if archived_as(s) == (market, symbol_id)), None)
     if symbol is None:
         return None
     series = emu.markets["binance"][symbol]

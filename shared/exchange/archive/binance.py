@@ -124,7 +124,8 @@ class BinanceArchive:
         )
         if hashlib.sha256(data).hexdigest() != expected:
             raise ArchiveCorrupt(file.name, "SHA-256 does not match its .CHECKSUM")
-        microseconds = file.start_ms >= SPOT_MICROSECONDS_FROM and not file.url.count("/futures/")
+        spot = "/data/spot/" in file.url
+        microseconds = spot and file.start_ms >= SPOT_MICROSECONDS_FROM  # the documented date rule
         return await asyncio.to_thread(parse_zip, data, file, timeframe_ms(timeframe), microseconds)
 
     async def close(self) -> None:
