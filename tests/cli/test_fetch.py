@@ -274,9 +274,8 @@ async def test_with_archives_the_complete_days_come_from_daily_files_and_equal_t
     out = cli_env.root / "btc.parquet"
     args = ("fetch", "binance", "BTC/USDT", "1m", "--start", str(start), "--end", str(end), "-o", str(out))
     assert await cli_env.run(*args) == 0
-    import pyarrow.parquet as pq
-
-    rows = [list(r.values()) for r in pq.read_table(out).to_pylist()]
-    assert [r[:6] for r in rows] == cli_env.truth("binance", "BTC/USDT", "1m", start, end)
+    table = pq.read_table(out).cast(SCHEMA)  # int64 milliseconds, to compare with the emulator's rows
+    rows = [list(r) for r in zip(*(table.column(n).to_pylist() for n in table.column_names), strict=True)]
+    assert rows == cli_env.truth("binance", "BTC/USDT", "1m", start, end)
     assert cli_env.emulator.counts[("archive", "daily")] == 2
     assert cli_env.emulator.request_count("binance", "ohlcv") == 0
