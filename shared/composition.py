@@ -15,6 +15,7 @@ from shared.exchange.registry import ExchangeRegistry
 from shared.fetch.archive_fill import ArchiveFiller
 from shared.fetch.service import CandleService
 from shared.memory import tune_allocators
+from shared.redaction import register, settings_secrets
 from shared.settings import Settings
 from shared.storage.backend import StorageBackend
 from shared.storage.factory import create_backend
@@ -40,6 +41,7 @@ class Services:
     sender: ConnectionSender | None = None  # None: Web PubSub not configured
 
     def __post_init__(self) -> None:
+        register(*settings_secrets(self.settings))  # masked in every log record from now on
         if self.targets is None:
             self.targets = TargetStore(self.backend, self.settings.sync.targets)
         if self.limiter is None:

@@ -27,6 +27,8 @@ class PublicView(NamedTuple):
 
 INTERNAL_VIEW = PublicView("INTERNAL_ERROR", INTERNAL_MESSAGE, 500)
 
+from shared.redaction import redact
+
 
 class DataServiceError(Exception):
     """Root of every error this service raises on purpose."""
@@ -41,7 +43,8 @@ class DataServiceError(Exception):
         self.details = details
 
     def to_dict(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message}
+        """What a client sees: the message with every known secret and token masked."""
+        return {"code": self.code, "message": redact(self.message)}
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message}"

@@ -22,14 +22,18 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import IO, Any
 
+from shared.redaction import RedactionFilter
+
 CONTEXT_FIELDS = ("request_id", "exchange", "symbol", "timeframe")
-NOISY_LOGGERS = (
+NOISY_LOGGERS = (  # never more verbose than WARNING, whatever LOG_LEVEL says (ccxt logs headers at DEBUG)
+    "azure",
     "azure.core.pipeline",
     "azure.identity",
     "azure.storage",
     "urllib3",
     "asyncio",
     "aiohttp.access",
+    "ccxt",
 )
 LOCAL_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(log_context)s%(message)s"
 HOST_FORMAT = "%(log_context)s%(message)s"
@@ -112,10 +116,14 @@ def running_under_functions_host() -> bool:
 
 
 def configure_logging(
-    level: str | int = "INFO", *, host: bool | None = None, stream: IO[str] | None = None
+    level: str | int = "INFO",
+    *,
+    host: bool | None = None,
+    stream: IO[str] | None = None,
 ) -> None:
     """Idempotent: calling it again changes the level, never adds a second handler or filter.
-    ``host`` forces the Functions-host mode (default: detected); ``stream`` is for the local handler."""
+    ``host`` forces the Functions-host mode (default: detected); ``stream`` is for the local handler;
+    every root handler masks secrets (``shared.redaction``; the composition root registers them)."""
     root = logging.getLogger()
     root.setLevel(level)
     under_host = running_under_functions_host() if host is None else host
@@ -136,6 +144,8 @@ def configure_logging(
     for handler in handlers:
         if not any(isinstance(f, ContextFilter) for f in handler.filters):
             handler.addFilter(ContextFilter())
+        if not any(isinstance(f, RedactionFilter) for f in handler.filters):
+            handler.addFilter(RedactionFilter())  # after ContextFilter: it cleans the context too
     quiet = max(logging.WARNING, root.level)
     for name in NOISY_LOGGERS:
         logging.getLogger(name).setLevel(quiet)

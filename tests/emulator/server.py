@@ -52,6 +52,7 @@ class ExchangeEmulator:
         self.faults = FaultPlan()
         self.private = PrivateBook()  # scripted accounts for the private endpoints (accounts.py)
         self.counts: Counter[tuple[str, str]] = Counter()
+        self.seen_headers: list[str] = []  # "name: value" of every request header (credential checks)
         self._weight: Counter[int] = Counter()
         self.archive = archive.ArchiveConfig()  # Binance's public archive under /archive (archive.py)
         self.archive_cache: dict[tuple, bytes] = {}
@@ -139,6 +140,7 @@ class ExchangeEmulator:
         weight: int = 1,
     ) -> web.StreamResponse:
         self.counts[(exchange, endpoint)] += 1
+        self.seen_headers += [f"{k}: {v}" for k, v in request.headers.items()] + [str(request.url)]
         minute = self.clock.now_ms // 60_000
         self._weight[minute] += weight
         headers = {"X-MBX-USED-WEIGHT-1M": str(self._weight[minute])} if exchange == "binance" else {}

@@ -118,11 +118,16 @@ def test_exchange_options_deep_merge_and_the_rate_limiter_stays_on() -> None:
         },
         credentials={"binance": ExchangeCredentials(api_key="k-123", secret="s-456")},
     )
-    config = ccxt_config(settings, "binance")
+    config = ccxt_config(settings, "binance", with_credentials=True)
     assert config == {
         "enableRateLimit": True,
         "apiKey": "k-123",
         "secret": "s-456",
+        "options": {"fetchMarkets": {"types": ["spot"]}},
+    }
+    # candle clients carry no key: ccxt would sign calls with it and log it at DEBUG
+    assert ccxt_config(settings, "binance") == {
+        "enableRateLimit": True,
         "options": {"fetchMarkets": {"types": ["spot"]}},
     }
     assert deep_merge({"a": {"b": 1, "c": 2}}, {"a": {"c": 3}, "d": 4}) == {"a": {"b": 1, "c": 3}, "d": 4}
@@ -138,10 +143,12 @@ def test_every_credential_field_reaches_ccxt_and_is_scrubbed_from_errors() -> No
         credentials={"okx": {"api_key": "k1", "secret": "s1", "password": "p1", "uid": "u1"}},
         exchange_options={"okx": {"timeout": 5000}},
     )
-    config = ccxt_config(settings, "okx")
+    config = ccxt_config(settings, "okx", with_credentials=True)
     assert (config["apiKey"], config["secret"], config["password"], config["uid"]) == ("k1", "s1", "p1", "u1")
     assert sorted(secrets_of(settings, "okx")) == ["k1", "p1", "s1", "u1"]
     via_options = CcxtSettings(
         exchanges=["okx"], default_exchange="okx", exchange_options={"okx": {"apiKey": "k2"}}
     )
     assert secrets_of(via_options, "okx") == ["k2"]
+    assert "apiKey" not in ccxt_config(via_options, "okx")
+    assert ccxt_config(via_options, "okx", with_credentials=True)["apiKey"] == "k2"

@@ -1,7 +1,9 @@
 """The constructor config of one ccxt exchange instance, built from settings.
 
 ``exchange_options[exchange_id]`` is deep-merged over our defaults (nested dicts merge key by key,
-anything else replaces), credentials are added only when set, and the rate limiter is always on.
+anything else replaces) and the rate limiter is always on. Credentials go only into the config of a
+client that makes private calls (``with_credentials=True``): candle fetching needs no key, and a ccxt
+instance holding keys signs calls it need not sign (e.g. while loading markets) and logs them.
 """
 
 from __future__ import annotations
@@ -38,14 +40,21 @@ def secrets_of(settings: CcxtSettings, exchange_id: str) -> list[str]:
     return found
 
 
-def ccxt_config(settings: CcxtSettings, exchange_id: str) -> dict[str, Any]:
+def ccxt_config(
+    settings: CcxtSettings, exchange_id: str, *, with_credentials: bool = False
+) -> dict[str, Any]:
+    """The config for ``exchange_id``; without credentials (also none from ``CCXT_EXCHANGE_OPTIONS``)
+    unless ``with_credentials``."""
     config: dict[str, Any] = {"enableRateLimit": True}
-    creds = settings.credentials.get(exchange_id)
+    creds = settings.credentials.get(exchange_id) if with_credentials else None
     if creds is not None:
         for ccxt_key, field in CREDENTIAL_KEYS.items():
             value = getattr(creds, field)
             if value is not None:
                 config[ccxt_key] = value.get_secret_value()
-    config = deep_merge(config, settings.exchange_options.get(exchange_id, {}))
+    options = settings.exchange_options.get(exchange_id, {})
+    if not with_credentials:
+        options = {k: v for k, v in options.items() if k not in CREDENTIAL_KEYS}
+    config = deep_merge(config, options)
     config["enableRateLimit"] = True  # never off: one limiter per instance protects us from bans
     return config

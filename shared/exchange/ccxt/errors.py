@@ -18,6 +18,7 @@ from shared.errors import (
     ExchangeRateLimitedError,
     ExchangeUnavailableError,
 )
+from shared.redaction import redact
 
 MAX_MESSAGE = 300
 
@@ -52,10 +53,11 @@ def classify(exc: BaseException, last_headers: Mapping[str, str] | None = None) 
 
 
 def scrub(text: str, secrets: Iterable[str]) -> str:
+    """``text`` without ``secrets``, nor any secret or token ``shared.redaction`` knows, cut short."""
     for secret in secrets:
         if secret:
             text = text.replace(secret, "***")
-    return text[:MAX_MESSAGE]
+    return redact(text)[:MAX_MESSAGE]
 
 
 def map_error(exc: BaseException, exchange_id: str, secrets: Iterable[str] = ()) -> DataServiceError:

@@ -33,6 +33,7 @@ from shared.localhost.host.invoke import queue_runner, timer_runner
 from shared.localhost.host.keys import HostKeys
 from shared.localhost.host.queue import LocalQueue
 from shared.localhost.host.schedule import Schedule, TimerLoop, resolve_schedule
+from shared.redaction import register
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ class LocalHost:
         self.services = services
         self.host, self.port = host, port
         self.keys = keys or HostKeys.from_settings(services.settings)
+        register(self.keys.function_key, self.keys.master_key)  # generated ones too: never logged
         self.options = options or HostOptions.from_host_json(Path("host.json"))
         self.queues: dict[str, LocalQueue] = {}
         self.timers: list[TimerLoop] = []
