@@ -213,3 +213,12 @@ def test_fuzzed_mappings_give_a_request_or_a_clean_error(obj):
     except InvalidRequestError:
         return
     assert 1_230_768_000_000 <= req.start < req.end <= 4_102_444_800_000
+
+
+@pytest.mark.parametrize(
+    "value", ["2009-01-01T00:00Z", "2009-01-01T00:00:00Z", "2009-01-01", 1_230_768_000_000]
+)
+def test_the_earliest_accepted_time_is_2009_01_01_utc(value):
+    assert parse_time(value) == 1_230_768_000_000
+    request = parse_historical(historical(start=value, end=FEB), max_bytes=MAX)
+    assert request.start == 1_230_768_000_000
