@@ -8,6 +8,7 @@ import azure.functions as func
 
 from shared import runtime
 from shared.api.http_handlers import HttpResult, error_result
+from shared.api.query import single_params
 from shared.composition import Services
 
 
@@ -22,7 +23,8 @@ def to_response(result: HttpResult) -> func.HttpResponse:
 
 
 def params_of(req: func.HttpRequest) -> dict[str, str]:
-    return dict(req.params)
+    """The query parameters, each given once (``INVALID_REQUEST`` naming a repeated one)."""
+    return single_params(req.url, req.params)
 
 
 async def answer(handler: Callable[[Services], Awaitable[HttpResult]]) -> func.HttpResponse:
@@ -32,4 +34,7 @@ async def answer(handler: Callable[[Services], Awaitable[HttpResult]]) -> func.H
         services = await runtime.services()
     except Exception as exc:
         return to_response(error_result(exc))
-    return to_response(await handler(services))
+    try:
+        return to_response(await handler(services))
+    except Exception as exc:  # e.g. a repeated query parameter, found while reading the request
+        return to_response(error_result(exc))

@@ -51,8 +51,8 @@ class DataServiceError(Exception):
 
     def public_view(self) -> PublicView:
         """``(code, message, http_status)`` safe to show a client."""
-        if self.public:
-            return PublicView(self.code, self.message, self.http_status)
+        if self.public:  # every known secret and token masked (shared.redaction)
+            return PublicView(self.code, redact(self.message), self.http_status)
         return INTERNAL_VIEW
 
 

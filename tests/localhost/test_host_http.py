@@ -150,3 +150,12 @@ async def test_deleting_a_range_makes_the_next_request_fetch_it_again(local_host
     async with http.get(get_url, params={**query, **span}, headers=key) as r:
         assert (await r.json())["data"] == first
     assert exchange_emulator.request_count() > fetched  # the deleted ten minutes came from the exchange
+
+
+async def test_the_local_host_refuses_a_repeated_parameter(local_host, http):
+    url = f"{local_host.url}/api/ohlcv?code={FUNCTION_KEY}&exchange=binance&symbol=BTC/USDT"
+    url += "&symbol=../../x&timeframe=1m&start=2025-12-01&end=2025-12-02"
+    async with http.get(url) as response:
+        assert response.status == 400
+        error = (await response.json())["error"]
+    assert error["code"] == "INVALID_REQUEST" and "'symbol'" in error["message"]
