@@ -46,6 +46,12 @@ class StorageSettings(BaseModel):
     azure_connection_string: SecretStr | None = None  # "UseDevelopmentStorage=true" for Azurite
     azure_account_url: str | None = None  # managed identity (DefaultAzureCredential), no keys
     azure_container_name: str = "market-data"
+    # Azure SDK deadlines (shared.storage.blob_options): a dead endpoint is reported in seconds,
+    # not after the SDK's default backoff of 15 s, 18 s, 24 s (~80 s in all).
+    azure_retry_total: int = Field(default=2, ge=0, le=10)
+    azure_retry_backoff_seconds: float = Field(default=0.5, ge=0, le=60)
+    azure_connect_timeout_seconds: float = Field(default=2.0, gt=0, le=120)
+    azure_read_timeout_seconds: float = Field(default=20.0, gt=0, le=600)
 
     _account_url = check("azure_account_url")(
         classmethod(lambda cls, v: check_url(v, example="https://<account>.blob.core.windows.net"))

@@ -72,6 +72,10 @@ class Settings(BaseSettings):
         default=None,
         validation_alias=AliasChoices("WebPubSubConnectionString__serviceUri", "webpubsub_service_uri"),
     )
+    # The Functions host's own storage setting: the historical job queue lives there (health checks it).
+    azure_webjobs_storage: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("AzureWebJobsStorage", "azure_webjobs_storage")
+    )
     webpubsub_max_requests_per_connection: int = Field(default=2, ge=1, le=100)
     request_max_bytes: int = Field(default=65_536, ge=1_024, le=10_485_760)
     # keys of the local host (`cbdata serve`): generated and printed at start-up when unset

@@ -22,6 +22,7 @@ from shared.errors import ConfigurationError, ConflictError, StorageError
 from shared.settings import StorageSettings, azure_access
 from shared.storage.backend import ObjectInfo, StoredObject
 from shared.storage.blob_errors import safe_endpoint, status_of, to_storage_error
+from shared.storage.blob_options import blob_client_options
 from shared.storage.keys import validate_key, validate_prefix
 
 
@@ -51,9 +52,11 @@ class BlobBackend:
     def from_settings(cls, settings: StorageSettings, **client_options: Any) -> BlobBackend:
         """Connection string (``UseDevelopmentStorage=true`` works) or account URL + managed identity.
 
-        ``client_options`` go to the ``ContainerClient`` (e.g. ``retry_total``, ``connection_timeout``).
+        ``client_options`` go to the ``ContainerClient`` over the deadlines from settings
+        (``shared.storage.blob_options``; e.g. ``retry_policy``, ``connection_timeout``).
         """
         name = settings.azure_container_name
+        client_options = {**blob_client_options(settings), **client_options}
         access = azure_access(settings)
         if isinstance(access, SecretStr):
             try:

@@ -1,12 +1,14 @@
 """Turning ``azure.core`` exceptions into this service's ``StorageError`` / ``ConflictError``.
 
-Messages name the operation, the key, the container and the endpoint (scheme, host and path only),
-plus the HTTP status and the service's error code. They never quote the SDK's own message, which may
-hold a request URL with a SAS token; nothing from a connection string or credential can appear.
+A client-facing message names the operation, the key, the HTTP status and the service's error code
+("storage unreachable" when no answer came): never the endpoint, the account or the container. The
+operator's log line (WARNING) adds the endpoint (scheme, host and path only) and container. Neither
+quotes the SDK's own message, which may hold a request URL with a SAS token.
 """
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlsplit
 
 from azure.core.exceptions import (
@@ -18,6 +20,8 @@ from azure.core.exceptions import (
 )
 
 from shared.errors import ConflictError, StorageError
+
+log = logging.getLogger(__name__)
 
 CONFLICT_STATUSES = frozenset({409, 412})
 
@@ -46,9 +50,10 @@ def to_storage_error(exc: AzureError, action: str, key: str, where: str) -> Stor
     if status in CONFLICT_STATUSES:
         return ConflictError(f"Blob Storage refused to {target}: condition not met ({detail})", key=key)
     if isinstance(exc, ClientAuthenticationError):
-        reason = "authentication or authorisation failed"
+        reason = "storage refused our credentials"
     elif isinstance(exc, (ServiceRequestError, ServiceResponseError)):
-        reason = "the endpoint could not be reached or did not answer"
+        reason = "storage unreachable"
     else:
-        reason = "the request failed"
-    return StorageError(f"Blob Storage could not {target} at {where}: {reason} ({detail})", key=key)
+        reason = "storage request failed"
+    log.warning("Blob Storage could not %s at %s: %s (%s)", target, where, reason, detail)
+    return StorageError(f"{reason}: could not {target} ({detail})", key=key)

@@ -13,6 +13,7 @@ Like any file system, a key cannot be both an object and a "directory": with ``a
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from pathlib import Path
 
@@ -20,6 +21,8 @@ from shared.errors import ConflictError, StorageError
 from shared.storage import local_files
 from shared.storage.backend import ObjectInfo, StoredObject
 from shared.storage.keys import validate_key, validate_prefix
+
+log = logging.getLogger(__name__)
 
 
 class LocalFileBackend:
@@ -131,9 +134,8 @@ class LocalFileBackend:
         try:
             await asyncio.to_thread(self._ping_sync)
         except OSError as exc:
-            raise StorageError(
-                f"local storage root {str(self._root)!r} is not usable: {exc.strerror or exc}"
-            ) from exc
+            log.warning("local storage root %r is not usable: %s", str(self._root), exc.strerror or exc)
+            raise StorageError(f"storage unreachable: {exc.strerror or type(exc).__name__}") from None
 
     def _ping_sync(self) -> None:
         probe_dir = self._root / local_files.LOCK_DIR
@@ -151,9 +153,9 @@ class LocalFileBackend:
 
     def _error(self, action: str, key: str, exc: OSError) -> StorageError:
         reason = exc.strerror or type(exc).__name__
-        return StorageError(
-            f"local storage could not {action} {key!r} under {str(self._root)!r}: {reason}", key=key
-        )
+        # the client sees no path; the operator's log names the root
+        log.warning("local storage could not %s %r under %r: %s", action, key, str(self._root), reason)
+        return StorageError(f"storage could not {action} {key!r}: {reason}", key=key)
 
 
 def _check_range(offset: int, length: int | None) -> None:

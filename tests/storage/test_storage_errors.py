@@ -36,11 +36,15 @@ async def broken_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Asyn
 
 
 def assert_clear(error: StorageError, *words: str) -> None:
+    """A code and a plain reason for the client: no key, and neither endpoint, account, container
+    nor local root (those go to the operator's log)."""
     assert not isinstance(error, ConflictError)
     assert error.code == "STORAGE_ERROR"
     for word in words:
         assert word in error.message
     assert DEV_ACCOUNT_KEY not in error.message and "AccountKey" not in error.message
+    for where in ("127.0.0.1", "http", "devstoreaccount1", "nobody-home", "a-file", "/tmp"):
+        assert where not in error.message
 
 
 async def test_write_failure_is_a_storage_error(broken_backend: StorageBackend) -> None:
@@ -62,7 +66,7 @@ async def test_read_list_delete_failures_are_storage_errors(broken_backend: Stor
     else:
         with pytest.raises(StorageError) as caught:
             await broken_backend.read("k")
-        assert_clear(caught.value, "read", "'k'", "127.0.0.1")
+        assert_clear(caught.value, "storage unreachable", "read", "'k'")
         with pytest.raises(StorageError) as caught:
             await broken_backend.list("ohlcv/")
         assert_clear(caught.value, "list")
@@ -71,7 +75,9 @@ async def test_read_list_delete_failures_are_storage_errors(broken_backend: Stor
         assert_clear(caught.value, "delete")
 
 
-async def test_ping_reports_unusable_storage(broken_backend: StorageBackend) -> None:
+async def test_ping_reports_unusable_storage(broken_backend: StorageBackend, caplog) -> None:
     with pytest.raises(StorageError) as caught:
         await broken_backend.ping()
-    assert_clear(caught.value)
+    assert_clear(caught.value, "storage unreachable")
+    where = "127.0.0.1" if broken_backend.name == "azure" else "a-file"
+    assert any(where in r.getMessage() for r in caplog.records)  # the operator learns where
