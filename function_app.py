@@ -35,7 +35,13 @@ app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 # -- HTTP -------------------------------------------------------------------------------------------
 @app.route(route="health", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 async def health(req: func.HttpRequest) -> func.HttpResponse:
-    status, body = await health_check(runtime.services)
+    status, body = await health_check(runtime.services, queue_name=QUEUE)
+    return to_response(http.json_result(body, status))
+
+
+@app.route(route="health/deep", methods=["GET"], auth_level=func.AuthLevel.ADMIN)
+async def health_deep(req: func.HttpRequest) -> func.HttpResponse:
+    status, body = await health_check(runtime.services, queue_name=QUEUE, deep=True)
     return to_response(http.json_result(body, status))
 
 

@@ -2,6 +2,7 @@
 
 pytest_plugins = [
     "tests.fixtures.azurite",
+    "tests.fixtures.azurite_queue",
     "tests.emulator.fixtures",
     "tests.fakes.fixtures",
     "tests.telemetry.memory",

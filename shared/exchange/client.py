@@ -53,6 +53,10 @@ class ExchangeClient(Protocol):
         """Candles per request."""
         ...
 
+    async def ping(self) -> None:
+        """One cheap public call, no retry (health checks); the service's error when it fails."""
+        ...
+
     def fetch_ohlcv(
         self, symbol: str, timeframe: str, start_ms: int, end_ms: int, *, history_known: bool = False
     ) -> AsyncIterator[OhlcvPage]:

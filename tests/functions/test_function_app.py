@@ -45,6 +45,7 @@ def test_every_function_is_registered_with_its_bindings():
     names = set(functions())
     assert names == {
         "health",
+        "health_deep",
         "ohlcv",
         "ohlcv_latest",
         "catalog",
@@ -61,10 +62,20 @@ def test_every_function_is_registered_with_its_bindings():
     }
     http = {
         n: binding(n, "httpTrigger")
-        for n in ("health", "ohlcv", "ohlcv_latest", "catalog", "negotiate", "targets", "store_candles")
+        for n in (
+            "health",
+            "health_deep",
+            "ohlcv",
+            "ohlcv_latest",
+            "catalog",
+            "negotiate",
+            "targets",
+            "store_candles",
+        )
     }
     assert {n: (b["route"], b["methods"], b["authLevel"]) for n, b in http.items()} == {
         "health": ("health", ["GET"], "ANONYMOUS"),
+        "health_deep": ("health/deep", ["GET"], "ADMIN"),
         "ohlcv": ("ohlcv", ["GET"], "FUNCTION"),
         "ohlcv_latest": ("ohlcv/latest", ["GET"], "FUNCTION"),
         "catalog": ("catalog", ["GET"], "FUNCTION"),

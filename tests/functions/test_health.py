@@ -31,17 +31,17 @@ async def test_health_answers_with_storage_reachability(tmp_path, monkeypatch):
         assert response.status_code == 200
         assert json.loads(response.get_body()) == {
             "status": "ok",
-            "storage": {"type": "local", "reachable": True},
+            "parts": {"storage": {"status": "ok", "code": "OK", "type": "local"}},
         }
         (tmp_path / "blocker").write_text("a file where the store's root folder should be")
         await runtime.reset()
         monkeypatch.setenv("STORAGE_LOCAL_ROOT_PATH", str(tmp_path / "blocker" / "data"))
         response = await function_app.health(func.HttpRequest(method="GET", url="/api/health", body=b""))
         assert response.status_code == 503
-        assert json.loads(response.get_body())["storage"] == {
+        assert json.loads(response.get_body())["parts"]["storage"] == {
+            "status": "down",
+            "code": "STORAGE_UNREACHABLE",
             "type": "local",
-            "reachable": False,
-            "code": "STORAGE_ERROR",
         }
     finally:
         await runtime.reset()
@@ -63,6 +63,6 @@ async def test_health_reports_a_service_that_cannot_start(tmp_path, monkeypatch)
     try:
         response = await function_app.health(func.HttpRequest(method="GET", url="/api/health", body=b""))
         assert response.status_code == 503
-        assert json.loads(response.get_body()) == {"status": "unavailable", "code": "CONFIGURATION_ERROR"}
+        assert json.loads(response.get_body()) == {"status": "down", "code": "CONFIGURATION_ERROR"}
     finally:
         await runtime.reset()

@@ -159,3 +159,13 @@ async def test_the_local_host_refuses_a_repeated_parameter(local_host, http):
         assert response.status == 400
         error = (await response.json())["error"]
     assert error["code"] == "INVALID_REQUEST" and "'symbol'" in error["message"]
+
+
+@pytest.mark.parametrize("path", ["/api/health", "/api/health/deep"])
+async def test_the_local_host_serves_both_routes(local_host, http, path):
+    async with http.get(local_host.url + path) as response:
+        assert response.status == (200 if path == "/api/health" else 401)
+    async with http.get(local_host.url + path, headers={"x-functions-key": MASTER_KEY}) as response:
+        body = await response.json()
+    assert response.status == 200 and body["status"] == "ok"
+    assert ("exchange:binance" in body["parts"]) == path.endswith("deep")

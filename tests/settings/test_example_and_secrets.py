@@ -42,6 +42,7 @@ def test_secret_settings_are_known() -> None:
         "WebPubSubConnectionString",
         "LOCAL_FUNCTION_KEY",
         "LOCAL_MASTER_KEY",
+        "AzureWebJobsStorage",
     } == SECRET_SETTINGS
 
 

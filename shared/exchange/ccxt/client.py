@@ -85,6 +85,16 @@ class CcxtExchangeClient:
                 exchange=self.exchange_id,
             )
 
+    async def ping(self) -> None:
+        exchange = await self._ccxt()
+        try:
+            if (exchange.has or {}).get("fetchTime"):
+                await exchange.fetch_time()
+            else:
+                await exchange.load_markets(True)
+        except Exception as exc:
+            raise map_error(exc, self.exchange_id, self._secrets) from None
+
     async def page_limit(self) -> int:
         features = (await self._ccxt()).features or {}
         limit = ((features.get("spot") or {}).get("fetchOHLCV") or {}).get("limit")
