@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, NamedTuple
 
+from shared.redaction import redact
+
 INTERNAL_MESSAGE = "the service failed unexpectedly; try again later"
 
 
@@ -26,8 +28,6 @@ class PublicView(NamedTuple):
 
 
 INTERNAL_VIEW = PublicView("INTERNAL_ERROR", INTERNAL_MESSAGE, 500)
-
-from shared.redaction import redact
 
 
 class DataServiceError(Exception):
