@@ -144,6 +144,12 @@ class StorageError(DataServiceError):
     public = True
 
 
+class CorruptPartitionError(StorageError):
+    """A stored partition cannot be decoded (truncated, not Parquet, no coverage metadata). The store
+    sets it aside (``shared.store.quarantine``) so the next request fetches its span again; retrying
+    the same job cannot help."""
+
+
 class ConflictError(StorageError):
     """A conditional write lost a race (ETag changed or object already exists). Callers re-read and retry."""
 

@@ -52,7 +52,7 @@ def _checks(services: Services, queue_name: str | None, deep: bool) -> list[Chec
     settings = services.settings
 
     async def storage() -> Part:
-        return await storage_part(services.backend, settings.storage.type)
+        return await storage_part(services.backend, settings.storage.type, services.store.quarantine)
 
     checks: list[Check] = [("storage", storage)]
     if queue_name and settings.azure_webjobs_storage is not None:

@@ -32,10 +32,12 @@ class Part:
         return {"status": self.status, "code": self.code, **self.details}
 
 
-async def storage_part(backend: Any, storage_type: str, quarantined: int | None = None) -> Part:
+async def storage_part(backend: Any, storage_type: str, quarantine: Any = None) -> Part:
+    """``quarantine``: a ``shared.store.quarantine.Quarantine`` whose count is reported."""
     details: dict[str, Any] = {"type": storage_type}
     try:
         await backend.ping()
+        quarantined = await quarantine.count() if quarantine is not None else 0
     except DataServiceError as exc:
         log.warning("health: storage unreachable: %s", exc)
         return Part("storage", DOWN, "STORAGE_UNREACHABLE", details)

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from shared.backoff import RetryPolicy, on, retrying
-from shared.errors import ConflictError, InvalidRequestError, StorageError
+from shared.errors import ConflictError, CorruptPartitionError, InvalidRequestError, StorageError
 from shared.intervals import Interval, clip, missing, subtract, union
 from shared.series import SeriesKey
 from shared.storage.backend import ObjectInfo, StorageBackend
@@ -25,7 +25,8 @@ from shared.store import layout
 from shared.store import parquet_codec as codec
 from shared.store.layout_check import LayoutGuard
 from shared.store.parquet_codec import PartitionSummary
-from shared.store.summaries import SummaryReader
+from shared.store.quarantine import Quarantine
+from shared.store.summaries import CONCURRENCY, SummaryReader
 
 log = logging.getLogger(__name__)
 DEFAULT_BATCH_ROWS = 50_000
@@ -52,6 +53,7 @@ class CandleStore:
     ) -> None:
         self.backend = backend
         self._summaries = SummaryReader(backend)
+        self.quarantine = Quarantine(backend)  # unreadable partitions go there (hooks marked "quarantine")
         self._max_write_attempts = max_write_attempts
         # the backoff of every conditional rewrite of a partition (writes, deletions, the migration)
         self.conflict_policy = RetryPolicy(max_write_attempts, 0.005, 0.5, min_jitter=0.0)
@@ -121,9 +123,20 @@ class CandleStore:
                     if retries:
                         log.debug("write race on %s (attempt %d); re-reading and merging", key, retries + 1)
                     current = await self.backend.read(key)
-                    data = await asyncio.to_thread(
-                        _merged_partition, series, current.data if current else None, rows, covered, bounds
-                    )
+                    try:
+                        data = await asyncio.to_thread(
+                            _merged_partition,
+                            series,
+                            current.data if current else None,
+                            rows,
+                            covered,
+                            bounds,
+                        )
+                    except CorruptPartitionError as exc:  # quarantine: set aside, then write afresh
+                        await self.quarantine.set_aside(key, str(exc))
+                        raise ConflictError(
+                            f"{key} was unreadable and set aside; writing it afresh"
+                        ) from None
                     if data is None:
                         return 0, retries  # nothing new: no write at all
                     if current is None:
@@ -139,7 +152,7 @@ class CandleStore:
     async def coverage(self, series: SeriesKey, start: int, end: int) -> list[Interval]:
         """The spans of ``[start, end)`` known complete."""
         infos = await self._partition_infos(series, start, end)
-        summaries = await self._summaries.many(infos)
+        summaries = await self._readable_summaries(infos)
         return clip(union(*(s.coverage for s in summaries)), start, end)
 
     async def missing(self, series: SeriesKey, start: int, end: int) -> list[Interval]:
@@ -177,9 +190,28 @@ class CandleStore:
 
     async def _load(self, info: ObjectInfo, start: int, end: int) -> pa.Table:
         obj = await self.backend.read(info.key)
-        if obj is None:  # deleted meanwhile (only an operator does that)
+        if obj is None:  # deleted meanwhile (an operator, or another instance's quarantine)
             return codec.empty_table()
-        return await asyncio.to_thread(_decode_range, obj.data, start, end)
+        try:
+            return await asyncio.to_thread(_decode_range, obj.data, start, end)
+        except CorruptPartitionError as exc:  # quarantine: the answer would have a hole, so it fails
+            await self.quarantine.set_aside(info.key, str(exc))
+            raise
+
+    async def _readable_summaries(self, infos: list[ObjectInfo]) -> list[PartitionSummary]:
+        """Summaries of ``infos``; an unreadable partition is quarantined and left out."""
+        limit = asyncio.Semaphore(CONCURRENCY)
+
+        async def one(info: ObjectInfo) -> PartitionSummary | None:
+            async with limit:
+                try:
+                    return await self._summaries.one(info)
+                except CorruptPartitionError as exc:  # quarantine
+                    await self.quarantine.set_aside(info.key, str(exc))
+                    return None
+
+        found = await asyncio.gather(*(one(i) for i in infos))
+        return [s for s in found if s is not None]
 
     async def _partition_infos(self, series: SeriesKey, start: int, end: int) -> list[ObjectInfo]:
         wanted = {layout.partition_key(series, p) for p, _ in layout.partitions(start, end, series.tf_ms)}
@@ -211,7 +243,8 @@ class CandleStore:
         await self.ensure_layout()
         listed = await self.backend.list(layout.series_prefix(series))
         for info in reversed(listed) if newest_first else listed:
-            found = pick(await self._summaries.one(info))
+            summaries = await self._readable_summaries([info])  # quarantine
+            found = pick(summaries[0]) if summaries else None
             if found is not None:
                 return found
         return None
@@ -230,7 +263,9 @@ class CandleStore:
                 grouped.setdefault(series, []).append(info)
         result = []
         for series, infos in grouped.items():
-            summaries = await self._summaries.many(infos)
+            summaries = await self._readable_summaries(infos)
+            if not summaries:
+                continue  # every partition of the series was unreadable (now quarantined)
             firsts = [s.first_ts for s in summaries if s.first_ts is not None]
             lasts = [s.last_ts for s in summaries if s.last_ts is not None]
             result.append(
@@ -239,7 +274,7 @@ class CandleStore:
                     min(firsts) if firsts else None,
                     max(lasts) if lasts else None,
                     sum(s.rows for s in summaries),
-                    len(infos),
+                    len(summaries),
                 )
             )
         return sorted(result, key=lambda i: (i.series.exchange, i.series.symbol, i.series.timeframe))

@@ -29,7 +29,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from shared.errors import StorageError
+from shared.errors import CorruptPartitionError
 from shared.intervals import Interval, normalize
 from shared.series import SeriesKey
 
@@ -118,16 +118,16 @@ def decode(data: bytes) -> tuple[pa.Table, list[Interval]]:
     try:
         # ParquetFile, not pq.read_table: the latter imports pyarrow.dataset (~0.25 s on first use)
         table = pq.ParquetFile(pa.BufferReader(data)).read(columns=list(COLUMNS))
+        coverage = _coverage(table.schema.metadata or {})
+        return table.replace_schema_metadata(None).cast(SCHEMA), coverage
     except (pa.ArrowException, OSError) as exc:
-        raise StorageError(f"a stored candle partition is not readable Parquet: {exc}") from exc
-    coverage = _coverage(table.schema.metadata or {})
-    return table.replace_schema_metadata(None).cast(SCHEMA), coverage
+        raise CorruptPartitionError(f"a stored candle partition is not readable Parquet: {exc}") from exc
 
 
 def footer_length(tail: bytes) -> int:
     """Length of the Parquet footer, read from the last 8 bytes of a file."""
     if len(tail) < 8 or tail[-4:] != _MAGIC:
-        raise StorageError("a stored candle partition does not end like a Parquet file")
+        raise CorruptPartitionError("a stored candle partition does not end like a Parquet file")
     return int.from_bytes(tail[-8:-4], "little")
 
 
@@ -135,14 +135,14 @@ def summarize_footer(tail: bytes) -> PartitionSummary:
     """Summary from the last bytes of a file; ``tail`` must hold the whole footer plus 8 bytes."""
     length = footer_length(tail)
     if length + 8 > len(tail):
-        raise ValueError("tail too short for the footer")
+        raise CorruptPartitionError("a stored candle partition is too short for a Parquet footer")
     # pyarrow parses metadata from a file-like object only; a stub file of magic + footer is enough,
     # and saves downloading the column data just to learn a partition's coverage and row count.
     stub = _MAGIC + tail[len(tail) - length - 8 :]
     try:
         meta = pq.read_metadata(pa.BufferReader(stub))
     except (pa.ArrowException, OSError) as exc:
-        raise StorageError(f"a stored candle partition has an unreadable footer: {exc}") from exc
+        raise CorruptPartitionError(f"a stored candle partition has an unreadable footer: {exc}") from exc
     first = last = None
     for i in range(meta.num_row_groups):
         stats = meta.row_group(i).column(0).statistics  # timestamp, first in both formats
@@ -156,11 +156,15 @@ def summarize_footer(tail: bytes) -> PartitionSummary:
 def _coverage(metadata: dict[bytes, bytes]) -> list[Interval]:
     raw = metadata.get(COVERAGE_KEY)
     if raw is None:
-        raise StorageError("a stored candle partition has no coverage metadata (not written by this service)")
+        raise CorruptPartitionError(
+            "a stored candle partition has no coverage metadata (not written by this service)"
+        )
     try:
         return normalize((int(s), int(e)) for s, e in json.loads(raw))
     except (ValueError, TypeError) as exc:
-        raise StorageError(f"a stored candle partition has unreadable coverage metadata ({exc})") from exc
+        raise CorruptPartitionError(
+            f"a stored candle partition has unreadable coverage metadata ({exc})"
+        ) from exc
 
 
 def merge(stored: pa.Table, fresh: pa.Table) -> pa.Table:

@@ -11,7 +11,7 @@ import asyncio
 from collections import OrderedDict
 from collections.abc import Iterable
 
-from shared.errors import StorageError
+from shared.errors import CorruptPartitionError, StorageError
 from shared.storage.backend import ObjectInfo, StorageBackend
 from shared.store.parquet_codec import PartitionSummary, footer_length, summarize_footer
 
@@ -57,6 +57,8 @@ class SummaryReader:
                 continue
             tail = obj.data
             needed = footer_length(tail) + 8
+            if needed > size:
+                raise CorruptPartitionError(f"partition {info.key} is shorter than its own footer says")
             if needed > len(tail):
                 whole = await self._backend.read(info.key, offset=size - needed, length=needed)
                 if whole is None or whole.etag != obj.etag:

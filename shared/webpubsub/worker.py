@@ -24,7 +24,13 @@ from typing import TYPE_CHECKING
 
 import orjson
 
-from shared.errors import DataServiceError, ExchangeUnavailableError, StorageError, public_view
+from shared.errors import (
+    CorruptPartitionError,
+    DataServiceError,
+    ExchangeUnavailableError,
+    StorageError,
+    public_view,
+)
 from shared.host_json import host_options
 from shared.logging_config import log_context
 from shared.telemetry import metrics
@@ -107,6 +113,9 @@ async def _run(
         )
     except ConnectionGone:
         log.info("%s stopped: connection %s is gone", where, shown(parsed.connection_id, 64))
+    except CorruptPartitionError as exc:  # set aside already: the client's next request refetches the span
+        log.error("%s met an unreadable partition: %s", where, _describe(exc), extra={"error_code": exc.code})
+        await _send_error(sender, parsed, exc)
     except TRANSIENT as exc:
         if not last:
             release = False

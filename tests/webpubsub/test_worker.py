@@ -189,3 +189,32 @@ async def test_without_web_pubsub_a_request_is_refused_and_a_queued_job_dropped(
     job = await submit(services, limiter, historical())
     await run_job(bare, job, 1, None, limiter)  # nothing to send with: dropped, slot released
     assert await limiter.active(CONN) == []
+
+
+async def test_a_corrupt_partition_fails_the_job_once_without_retry(
+    services, limiter, webpubsub_fake, webpubsub_sender, exchange_emulator
+):
+    from shared.store import layout
+    from tests.fetch.helpers import BTC
+
+    request = historical()
+    first = await submit(services, limiter, request)
+    await run_job(services, first, 1, webpubsub_sender, limiter)
+    [key] = [i.key for i in await services.backend.list(layout.series_prefix(BTC))]
+    stored = await services.backend.read(key)
+    footer = int.from_bytes(stored.data[-8:-4], "little") + 8
+    garbled = stored.data[:4] + bytes(len(stored.data) - footer - 4) + stored.data[-footer:]
+    await services.backend.write(key, garbled)
+    webpubsub_fake.sent.clear()
+
+    job = await submit(services, limiter, request)
+    await run_job(services, job, 1, webpubsub_sender, limiter)  # attempt 1 of 5: does not raise
+    last = received(webpubsub_fake)[-1]
+    assert (last["type"], last["code"]) == ("error_response", "STORAGE_ERROR")
+    assert await services.store.quarantine.count() == 1
+    assert await limiter.active(CONN) == []
+
+    webpubsub_fake.sent.clear()
+    again = await submit(services, limiter, request)
+    await run_job(services, again, 1, webpubsub_sender, limiter)  # refetched: complete
+    assert received(webpubsub_fake)[-1]["type"] == "historical_data_complete"
