@@ -92,11 +92,6 @@ async def test_no_secret_in_any_record_or_answer(captured, make_host, http, exch
             answers.append(f"{dict(response.headers)} {await response.text()}")
             return response.status
 
-    async def malformed(method: str, path: str, **kwargs) -> None:
-        """A request aiohttp refuses before the app (its answers: test_malformed_requests.py)."""
-        async with http.request(method, url + path, **kwargs) as response:
-            await response.read()
-
     window = {"start": NOW_SLOT - 300 * MIN, "end": NOW_SLOT - 100 * MIN, "timeframe": "1m"}
     ohlcv = {"exchange": "binance", "symbol": "BTC/USDT", **window}
     echo = {"code": -2015, "msg": f"Invalid API-key {API_KEY} secret {API_SECRET} {OKX_KEY} {OKX_PASSWORD}"}
@@ -117,10 +112,10 @@ async def test_no_secret_in_any_record_or_answer(captured, make_host, http, exch
     assert await call("GET", "/api/targets", params={"code": FUNCTION_KEY}) == 401  # misplaced key
     assert await call("GET", "/api/ohlcv", params={"code": MASTER_KEY[:-1]}) == 401  # bad key
     long_tail = "x" * 9000
-    await malformed("GET", f"/api/ohlcv?code={FUNCTION_KEY}&pad={long_tail}")  # over-long URL
-    await malformed("GET", "/api/ohlcv", headers={"x-functions-key": MASTER_KEY, "x-pad": long_tail})
+    await call("GET", f"/api/ohlcv?code={FUNCTION_KEY}&pad={long_tail}")  # over-long URL
+    await call("GET", "/api/ohlcv", headers={"x-functions-key": MASTER_KEY, "x-pad": long_tail})
     token_url = f"/client/hubs/marketdata?access_token={FUNCTION_KEY}"
-    await malformed("GET", f"{token_url}&pad={long_tail}")  # over-long WebSocket URL
+    await call("GET", f"{token_url}&pad={long_tail}")  # over-long WebSocket URL
     await call("GET", token_url)  # not an upgrade
     await call("GET", token_url, headers={"Upgrade": "websocket", "Connection": "Upgrade"})  # bad upgrade
 
@@ -128,7 +123,7 @@ async def test_no_secret_in_any_record_or_answer(captured, make_host, http, exch
     async with http.get(url + "/api/negotiate", headers=headers) as response:
         jwt_url = (await response.json())["url"]
     token = jwt_url.split("access_token=")[1]
-    await malformed("GET", f"/client/hubs/marketdata?access_token={token}&pad={long_tail}")
+    await call("GET", f"/client/hubs/marketdata?access_token={token}&pad={long_tail}")
 
     logging.getLogger("some.library").debug("GET https://x/?sig=%s&code=%s", ACCOUNT_KEY, FUNCTION_KEY)
     try:

@@ -31,6 +31,7 @@ from shared.localhost.host.events import UserEventDispatcher
 from shared.localhost.host.http import add_http_routes
 from shared.localhost.host.invoke import queue_runner, timer_runner
 from shared.localhost.host.keys import HostKeys
+from shared.localhost.host.listener import json_errors, listen
 from shared.localhost.host.queue import LocalQueue
 from shared.localhost.host.schedule import Schedule, TimerLoop, resolve_schedule
 from shared.redaction import register
@@ -60,6 +61,7 @@ class LocalHost:
         self.standin: Any = None
         self._tasks: list[asyncio.Task[None]] = []
         self._runner: web.AppRunner | None = None
+        self._listener: asyncio.Server | None = None
 
     # -- what a caller needs --------------------------------------------------------------------
     @property
@@ -83,7 +85,7 @@ class LocalHost:
     # -- lifecycle ------------------------------------------------------------------------------
     async def start(self) -> None:
         runtime.install(self.services)
-        app = web.Application(client_max_size=self.options.max_request_bytes)
+        app = web.Application(client_max_size=self.options.max_request_bytes, middlewares=[json_errors])
         for function in self.functions.of_kind(QUEUE):
             self._queue(function.trigger["queueName"], function)
         access = connection_parts(self.services.settings.webpubsub_connection_string)
@@ -100,10 +102,9 @@ class LocalHost:
         # no access log: client WebSocket URLs carry their access token in the query string
         self._runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
+        self._listener = await listen(self._runner, self.host, self.port)  # JSON for malformed requests
         if self.port == 0:
-            self.port = self._runner.addresses[0][1]  # the port the OS picked
+            self.port = self._listener.sockets[0].getsockname()[1]  # the port the OS picked
         for queue in self.queues.values():
             queue.start()
         for function in self.functions.of_kind(TIMER):
@@ -118,9 +119,14 @@ class LocalHost:
             await queue.stop()
         if self.standin is not None:
             await self.standin.close()
+        if self._listener is not None:
+            self._listener.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self._listener is not None:
+            await self._listener.wait_closed()
+            self._listener = None
         runtime.install(None)  # type: ignore[arg-type]  # the caller closes the services
 
     async def __aenter__(self) -> LocalHost:
