@@ -26,7 +26,8 @@ HUB = "marketdata"
 
 @dataclass
 class RecordingDispatch:
-    """``echo`` replies the data back as JSON, ``fail`` raises, anything else replies nothing."""
+    """``echo`` replies the data back as JSON, ``fail`` raises, ``unknown`` is handled by no function
+    (``LookupError``), anything else replies nothing."""
 
     calls: list[UserEventCall] = field(default_factory=list)
 
@@ -36,6 +37,8 @@ class RecordingDispatch:
             return {"data": orjson.dumps({"echo": orjson.loads(call.data)}).decode(), "dataType": "json"}
         if call.event_name == "fail":
             raise RuntimeError("the handler broke")
+        if call.event_name == "unknown":
+            raise LookupError("no function handles the event 'unknown'")
         return None
 
 

@@ -129,7 +129,8 @@ async def test_bad_frames_are_answered_or_ignored_and_big_ones_close(standin: St
             return orjson.loads((await ws.receive(timeout=10)).data)
 
         await ws.send_str("not json")
-        await ws.send_str('{"type": "somethingNew", "ackId": 9}')
+        unknown = await ask({"type": "somethingNew", "ackId": 9})
+        assert (unknown["ackId"], unknown["error"]["name"]) == (9, "BadRequest")
         await ws.send_bytes(b'{"type": "event"}')
         assert await ask({"type": "event", "event": "note", "ackId": 1, "dataType": "json", "data": 5}) == {
             "type": "ack",

@@ -9,6 +9,8 @@ oldest messages are forgotten beyond it, with a warning.
 
 Client events are queued and handed to ``dispatch`` one at a time, in order, by one task per connection
 (the service also waits for the app's answer to a user event before the next); ``close`` cancels it.
+Acks that need no dispatch (``Duplicate``, ``BadRequest``, ``Forbidden``) go through the same queue
+(``queue_ack``), so every frame's ack leaves in the order its frames arrived.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from shared.localhost.webpubsub.protocol import ClientFrame, Payload
 log = logging.getLogger(__name__)
 RECOVERY_SECONDS = 30.0  # the official client tries to recover for 30 s
 MAX_UNACKED_BYTES = 64 * 1024 * 1024
+ACK_DELAY = 0.02  # seconds an ack waits before it is sent; see shared.localhost.webpubsub.events
 _SEEN_ACK_IDS = 1024
 
 
@@ -47,7 +50,7 @@ class Connection:
         self._next_sequence_id = 1
         self._send_lock = asyncio.Lock()
         self._seen_ack_ids: OrderedDict[int, None] = OrderedDict()
-        self._events: asyncio.Queue[ClientFrame] = asyncio.Queue()
+        self._events: asyncio.Queue[ClientFrame | str] = asyncio.Queue()
         self._handle_event = handle_event
         self._worker = asyncio.create_task(self._work(), name=f"standin-events-{connection_id}")
         self.expiry: asyncio.TimerHandle | None = None
@@ -105,6 +108,13 @@ class Connection:
                 raise
 
     # -- incoming events ---------------------------------------------------------------------
+    async def _send_ack(self, frame: str) -> None:
+        await asyncio.sleep(ACK_DELAY)
+        try:
+            await self.send_frame(frame)
+        except ConnectionError:
+            pass
+
     def is_duplicate(self, ack_id: int) -> bool:
         """Remember ``ack_id``; True when this connection already sent it (the service answers Duplicate)."""
         if ack_id in self._seen_ack_ids:
@@ -117,15 +127,22 @@ class Connection:
     def queue_event(self, frame: ClientFrame) -> None:
         self._events.put_nowait(frame)
 
+    def queue_ack(self, ack_frame: str) -> None:
+        """Send this ack after the answers to every frame queued before it."""
+        self._events.put_nowait(ack_frame)
+
     async def _work(self) -> None:
         while True:
             frame = await self._events.get()
             try:
+                if isinstance(frame, str):
+                    await self._send_ack(frame)
+                    continue
                 await self._handle_event(self, frame)
             except asyncio.CancelledError:
                 raise
             except Exception:  # the handler answers failures itself; this is a bug in the stand-in
-                log.exception("connection %s: event %r was not handled", self.connection_id, frame.event)
+                log.exception("connection %s: a frame was not handled", self.connection_id)
 
     async def close(self, code: int, message: str) -> None:
         if self.expiry is not None:

@@ -3,7 +3,9 @@
 Client frames this stand-in understands: ``event`` (upstream to the app), ``sequenceAck`` (reliable
 protocol), ``ping``; ``joinGroup``, ``leaveGroup`` and ``sendToGroup`` are refused with a ``Forbidden`` ack
 (tokens minted here carry no roles, and the real service answers a role-less client the same way).
-``parse_client_frame`` returns ``None`` for anything else (not JSON, not an object, unknown ``type``).
+``parse_client_frame`` returns ``None`` for anything else (not an object, unknown ``type``); a frame that
+is not JSON (also JSON nested too deeply, or with ``NaN`` literals) raises ``InvalidPayload`` carrying
+the frame's ``ackId`` when one can be found in its text, so the client still gets its ack.
 
 Server frames are built as text; a JSON payload that is already encoded (a REST body) is spliced in
 unchanged after it was checked to be JSON, so a large chunk is not decoded and encoded again.
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +25,7 @@ JSON = "json.webpubsub.azure.v1"
 RELIABLE = "json.reliable.webpubsub.azure.v1"
 SUBPROTOCOLS = (RELIABLE, JSON)
 DATA_TYPES = ("json", "text", "binary", "protobuf")
+_ACK_ID = re.compile(r'"ackId"\s*:\s*(\d{1,18})\b')
 
 
 class InvalidPayload(ValueError):
@@ -46,8 +50,9 @@ def parse_client_frame(text: str) -> ClientFrame | None:
     """The frame, or ``None`` when it is not one this stand-in knows; ``InvalidPayload`` for a bad event."""
     try:
         frame = orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return None
+    except orjson.JSONDecodeError:  # also nesting deeper than 1024 and NaN/Infinity literals
+        found = _ACK_ID.search(text)
+        raise InvalidPayload("the frame is not valid JSON", int(found.group(1)) if found else None) from None
     if not isinstance(frame, dict):
         return None
     kind = frame.get("type")
@@ -71,6 +76,8 @@ def parse_client_frame(text: str) -> ClientFrame | None:
         return ClientFrame("ping")
     if kind in ("joinGroup", "leaveGroup", "sendToGroup"):
         return ClientFrame("forbidden", ack_id)
+    if ack_id is not None:  # a frame this stand-in does not know, but the client waits for its ack
+        raise InvalidPayload(f"unknown frame type {str(kind)[:40]!r}", ack_id)
     return None
 
 

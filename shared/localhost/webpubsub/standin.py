@@ -14,14 +14,16 @@ the body to that socket as one server message, ``HEAD`` on the connection answer
 the SDK's bearer token (``tokens.verify_service_token``), else 401.
 
 Choices where the real service differs or is not documented:
-- A client ``event`` is passed to ``dispatch`` and its ``ackId`` answered after dispatch returned: success,
-  or ``success: false`` with error ``InternalServerError`` when dispatch raised. The real service drops
-  the connection when the app fails a user event; the stand-in keeps it (and logs) so a bug is reported
-  to the caller instead of turning into a reconnect loop. A repeated ``ackId`` is answered ``Duplicate``
-  without dispatching, as the service's idempotent send does. An event that is not valid (no name,
-  bad dataType/data) is answered ``success: false`` with ``BadRequest``.
-- Frames that are not JSON, not a known ``type``, or binary frames are ignored with a warning (the real
-  service's handling of them is not documented).
+- A client ``event`` is passed to ``dispatch`` and its ``ackId`` answered after dispatch returned: success;
+  ``BadRequest`` when no function handles the event (a client error: one log line, no traceback); or
+  ``InternalServerError`` when dispatch failed. The real service drops the connection when the app fails
+  a user event; the stand-in keeps it (and logs) so a bug is reported to the caller instead of turning
+  into a reconnect loop. A repeated ``ackId`` is answered ``Duplicate`` without dispatching, as the
+  service's idempotent send does. A frame that is not valid (no event name, bad dataType/data, not JSON,
+  JSON nested too deeply, ``NaN``, an unknown ``type``) is answered ``BadRequest`` when its ``ackId``
+  can be read. Every ack leaves in the order its frame came (``events``).
+- Frames without a readable ``ackId`` that are not understood, and binary frames, are ignored with a
+  warning (the real service's handling of them is not documented).
 - Inbound frames over 1 MB (the service's limit) close the socket with 1009 and a reason; aiohttp itself
   refuses frames over twice that, with 1009 and no reason.
 - Group operations are refused (``Forbidden``): tokens minted here have no roles.
