@@ -81,6 +81,11 @@ class Settings(BaseSettings):
     # keys of the local host (`cbdata serve`): generated and printed at start-up when unset
     local_function_key: SecretStr | None = None
     local_master_key: SecretStr | None = None
+    # bounds of the local host's Web PubSub stand-in (shared.localhost.webpubsub.limits)
+    local_webpubsub_max_connections: int = Field(default=1_000, ge=1, le=100_000)
+    local_webpubsub_max_unacked_bytes: int = Field(default=256 * 1024 * 1024, ge=1_048_576)
+    local_webpubsub_send_buffer_bytes: int = Field(default=16 * 1024 * 1024, ge=65_536)
+    local_webpubsub_send_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
 
     _vault_url = check("key_vault_url")(classmethod(lambda cls, v: check_url(v, https_only=True)))
     _webpubsub_uri = check("webpubsub_service_uri")(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import queue
 import secrets
 import threading
@@ -65,9 +66,16 @@ class StandInServer:
 
 @pytest.fixture(name="standin")
 async def standin_fixture() -> AsyncIterator[StandInServer]:
+    async with serve_standin() as server:
+        yield server
+
+
+@contextlib.asynccontextmanager
+async def serve_standin(**options: Any) -> AsyncIterator[StandInServer]:
+    """The stand-in on a free loopback port; ``options`` go to ``WebPubSubStandIn`` (hubs, limits)."""
     access_key = base64.b64encode(secrets.token_bytes(32)).decode()
     dispatch = RecordingDispatch()
-    standin = WebPubSubStandIn(access_key, dispatch)
+    standin = WebPubSubStandIn(access_key, dispatch, **options)
     app = web.Application()
     standin.routes(app)
     runner = web.AppRunner(app, shutdown_timeout=1)

@@ -34,6 +34,7 @@ from shared.localhost.host.keys import HostKeys
 from shared.localhost.host.listener import json_errors, listen
 from shared.localhost.host.queue import LocalQueue
 from shared.localhost.host.schedule import Schedule, TimerLoop, resolve_schedule
+from shared.localhost.webpubsub.limits import standin_limits
 from shared.redaction import register
 
 log = logging.getLogger(__name__)
@@ -97,7 +98,12 @@ class LocalHost:
             from shared.localhost.webpubsub.standin import WebPubSubStandIn
 
             dispatcher = UserEventDispatcher(self.functions, access.access_key, self.enqueue)
-            self.standin = WebPubSubStandIn(access.access_key, dispatcher)
+            self.standin = WebPubSubStandIn(
+                access.access_key,
+                dispatcher,
+                hubs=self._hubs(),
+                limits=standin_limits(self.services.settings),
+            )
             self.standin.routes(app)
         # no access log: client WebSocket URLs carry their access token in the query string
         self._runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
@@ -135,6 +141,10 @@ class LocalHost:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
+
+    def _hubs(self) -> set[str]:
+        """The hubs the app uses: its own setting and every user-event trigger's hub."""
+        return {self.services.settings.webpubsub_hub} | {hub for hub, _ in self.functions.user_events()}
 
     # -- bindings -------------------------------------------------------------------------------
     async def enqueue(self, queue_name: str, message: bytes) -> None:

@@ -4,8 +4,13 @@ Every server message of a reliable connection (``json.reliable.webpubsub.azure.v
 ``sequenceId`` and stays in ``unacked`` until the client's ``sequenceAck`` covers it; when the socket
 drops without a close frame the connection waits ``RECOVERY_SECONDS`` for the client to come back with
 its reconnection token (messages sent meanwhile are kept), then the unacknowledged ones are sent again
-and the client drops the repeats by ``sequenceId``. The buffer is bounded (``MAX_UNACKED_BYTES``): the
-oldest messages are forgotten beyond it, with a warning.
+and the client drops the repeats by ``sequenceId``. The buffer is bounded (per connection, and across
+all connections by ``limits.UnackedBudget``): the oldest messages are forgotten beyond it, with a warning.
+
+Frames go out through the connection's own outbox and writer task (``limits.StandInLimits``): a send
+never waits on the socket; a full outbox, or a socket that does not take a frame within the send
+timeout, drops the connection (``dropped`` is set, the socket closed with 1008) instead of stalling the
+sender. ``close`` ends both tasks and gives every kept byte back.
 
 Client events are queued and handed to ``dispatch`` one at a time, in order, by one task per connection
 (the service also waits for the app's answer to a user event before the next); ``close`` cancels it.
@@ -17,16 +22,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 
 from aiohttp import WSMsgType, web
 
+from shared.localhost.webpubsub.limits import StandInLimits, UnackedBudget
 from shared.localhost.webpubsub.protocol import ClientFrame, Payload
+from shared.localhost.webpubsub.unacked import UnackedBuffer
 
 log = logging.getLogger(__name__)
 RECOVERY_SECONDS = 30.0  # the official client tries to recover for 30 s
-MAX_UNACKED_BYTES = 64 * 1024 * 1024
 ACK_DELAY = 0.02  # seconds an ack waits before it is sent; see shared.localhost.webpubsub.events
 _SEEN_ACK_IDS = 1024
 
@@ -40,19 +46,28 @@ class Connection:
         reliable: bool,
         reconnection_token: str | None,
         handle_event: Callable[[Connection, ClientFrame], Awaitable[None]],
+        limits: StandInLimits | None = None,
+        budget: UnackedBudget | None = None,
     ) -> None:
+        self._limits = limits or StandInLimits()
+        self._budget = budget or UnackedBudget(self._limits.max_unacked_bytes)
+        self._outbox: asyncio.Queue[bytes | str] = asyncio.Queue()
+        self._outbox_bytes = 0
+        self.dropped = False  # too slow: closed for good, no recovery
+        self.on_drop: Callable[[Connection], None] | None = None  # the stand-in forgets it at once
+        self.transport: asyncio.Transport | None = None  # aborted when a close cannot get through
         self.connection_id, self.hub, self.user_id = connection_id, hub, user_id
         self.reliable = reliable
         self.reconnection_token = reconnection_token
         self.ws: web.WebSocketResponse | None = None
-        self.unacked: deque[tuple[int, bytes | str]] = deque()
-        self._unacked_bytes = 0
+        self.unacked = UnackedBuffer(connection_id, self._budget)
         self._next_sequence_id = 1
         self._send_lock = asyncio.Lock()
         self._seen_ack_ids: OrderedDict[int, None] = OrderedDict()
         self._events: asyncio.Queue[ClientFrame | str] = asyncio.Queue()
         self._handle_event = handle_event
         self._worker = asyncio.create_task(self._work(), name=f"standin-events-{connection_id}")
+        self._writer = asyncio.create_task(self._drain(), name=f"standin-writer-{connection_id}")
         self.expiry: asyncio.TimerHandle | None = None
 
     # -- outgoing ----------------------------------------------------------------------------
@@ -64,7 +79,7 @@ class Connection:
                 return
             sequence_id, self._next_sequence_id = self._next_sequence_id, self._next_sequence_id + 1
             frame = payload.frame(sequence_id)
-            self._keep(sequence_id, frame)
+            self.unacked.keep(sequence_id, frame)
             await self._write(frame)
 
     async def send_frame(self, frame: str) -> None:
@@ -74,38 +89,66 @@ class Connection:
 
     async def resend_unacked(self) -> None:
         async with self._send_lock:
-            for _, frame in list(self.unacked):
+            for frame in self.unacked.frames():
                 await self._write(frame)
 
     def acknowledge(self, sequence_id: int) -> None:
-        while self.unacked and self.unacked[0][0] <= sequence_id:
-            self._unacked_bytes -= len(self.unacked.popleft()[1])
-
-    def _keep(self, sequence_id: int, frame: bytes | str) -> None:
-        self.unacked.append((sequence_id, frame))
-        self._unacked_bytes += len(frame)
-        while self._unacked_bytes > MAX_UNACKED_BYTES and len(self.unacked) > 1:
-            dropped, old = self.unacked.popleft()
-            self._unacked_bytes -= len(old)
-            log.warning(
-                "connection %s: forgot unacknowledged message %d (buffer full)", self.connection_id, dropped
-            )
+        self.unacked.acknowledge(sequence_id)
 
     async def _write(self, frame: bytes | str) -> None:
-        """One text frame: ``bytes`` are UTF-8 JSON already (sent as they are), ``str`` is encoded."""
+        """Queue ``frame`` for the writer task; never waits on the socket. ``bytes`` are UTF-8 JSON
+        already (sent as they are), ``str`` is encoded."""
+        if self.dropped:
+            raise ConnectionResetError("the connection was dropped")
         ws = self.ws
         if ws is None or ws.closed:
             if not self.reliable:
                 raise ConnectionResetError("the connection is closed")
             return  # kept in ``unacked``: sent again when the client recovers
-        try:
-            if isinstance(frame, bytes):
-                await ws.send_frame(frame, WSMsgType.TEXT)
-            else:
-                await ws.send_str(frame)
-        except ConnectionError:
-            if not self.reliable:
-                raise
+        if self._outbox_bytes + len(frame) > self._limits.send_buffer_bytes and self._outbox_bytes:
+            await self._drop_slow(f"its send buffer ({self._limits.send_buffer_bytes} bytes) is full")
+            raise ConnectionResetError("the connection reads too slowly and was dropped")
+        self._outbox_bytes += len(frame)
+        self._outbox.put_nowait(frame)
+
+    async def _drain(self) -> None:
+        while True:
+            frame = await self._outbox.get()
+            self._outbox_bytes -= len(frame)
+            ws = self.ws
+            if ws is None or ws.closed:
+                continue  # reliable: still in ``unacked``; plain: the connection is gone
+            try:
+                async with asyncio.timeout(self._limits.send_timeout_seconds):
+                    if isinstance(frame, bytes):
+                        await ws.send_frame(frame, WSMsgType.TEXT)
+                    else:
+                        await ws.send_str(frame)
+            except TimeoutError:
+                await self._drop_slow(f"a frame waited over {self._limits.send_timeout_seconds:g} s")
+                return
+            except ConnectionError:
+                continue
+
+    async def _drop_slow(self, why: str) -> None:
+        if self.dropped:
+            return
+        self.dropped = True
+        log.warning("connection %s: dropped, the client reads too slowly (%s)", self.connection_id, why)
+        self._clear_outbox()
+        if self.on_drop is not None:
+            self.on_drop(self)
+        ws, transport = self.ws, self.transport
+        if transport is not None:  # a close frame would queue behind what the client does not read
+            transport.abort()
+        elif ws is not None and not ws.closed:
+            task = asyncio.create_task(ws.close(code=1008, message=b"the client reads too slowly"))
+            task.add_done_callback(lambda t: t.exception())
+
+    def _clear_outbox(self) -> None:
+        while not self._outbox.empty():
+            self._outbox.get_nowait()
+        self._outbox_bytes = 0
 
     # -- incoming events ---------------------------------------------------------------------
     async def _send_ack(self, frame: str) -> None:
@@ -148,7 +191,15 @@ class Connection:
         if self.expiry is not None:
             self.expiry.cancel()
         self._worker.cancel()
+        self._writer.cancel()
         ws, self.ws = self.ws, None
         if ws is not None and not ws.closed:
-            await ws.close(code=code, message=message.encode())
-        await asyncio.gather(self._worker, return_exceptions=True)
+            try:
+                async with asyncio.timeout(self._limits.send_timeout_seconds):
+                    await ws.close(code=code, message=message.encode())
+            except TimeoutError:
+                pass
+        await asyncio.gather(self._worker, self._writer, return_exceptions=True)
+        self._clear_outbox()
+        self.unacked.clear()  # memory released: every kept byte back to the budget
+        self._seen_ack_ids.clear()

@@ -1,6 +1,6 @@
 """A local stand-in for Azure Web PubSub: the client WebSocket endpoint and the REST ``:send`` API.
 
-    standin = WebPubSubStandIn(access_key, dispatch)   # dispatch(UserEventCall) -> reply dict | None
+    standin = WebPubSubStandIn(access_key, dispatch, hubs={"marketdata"}, limits=StandInLimits())
     standin.routes(app)                                 # an aiohttp Application served on the local host
     ...
     await standin.close()                               # every socket closed, every task ended
@@ -11,7 +11,9 @@
 client first gets ``{"type":"system","event":"connected",...}`` (plus ``reconnectionToken`` when
 reliable). ``POST /api/hubs/{hub}/connections/{id}/:send`` (202; 404 for an unknown connection) delivers
 the body to that socket as one server message, ``HEAD`` on the connection answers 200 or 404; both check
-the SDK's bearer token (``tokens.verify_service_token``), else 401.
+the SDK's bearer token (``tokens.verify_service_token``), else 401. Only the app's own ``hubs`` are
+served (404 for any other, token or not). Bounds (``limits``): connections at once, kept bytes across
+connections, and a per-connection outbox with a send timeout, so one slow client never stalls a sender.
 
 Choices where the real service differs or is not documented:
 - A client ``event`` is passed to ``dispatch`` and its ``ackId`` answered after dispatch returned: success;
@@ -44,6 +46,7 @@ from aiohttp import WSMsgType, web
 from shared.localhost.webpubsub import protocol as wire
 from shared.localhost.webpubsub.connection import RECOVERY_SECONDS, Connection
 from shared.localhost.webpubsub.events import Dispatch, UserEventCall, handle_event, receive
+from shared.localhost.webpubsub.limits import StandInLimits, UnackedBudget
 from shared.localhost.webpubsub.protocol import ClientFrame
 from shared.localhost.webpubsub.tokens import TokenRejected, verify_client_token, verify_service_token
 
@@ -52,9 +55,19 @@ MAX_MESSAGE_BYTES = 1_048_576
 
 
 class WebPubSubStandIn:
-    def __init__(self, access_key: str, dispatch: Dispatch) -> None:
+    def __init__(
+        self,
+        access_key: str,
+        dispatch: Dispatch,
+        *,
+        hubs: set[str] | None = None,
+        limits: StandInLimits | None = None,
+    ) -> None:
         self._access_key = access_key
         self._dispatch = dispatch
+        self._hubs = {h.lower() for h in hubs} if hubs is not None else None  # None: any hub
+        self.limits = limits or StandInLimits()
+        self._budget = UnackedBudget(self.limits.max_unacked_bytes)
         self._connections: dict[str, Connection] = {}
         self._closing = False
         self._tasks: set[asyncio.Task[None]] = set()
@@ -63,6 +76,14 @@ class WebPubSubStandIn:
         app.router.add_get("/client/hubs/{hub}", self._client)
         app.router.add_post("/api/hubs/{hub}/connections/{connection_id}/:send", self._send)
         app.router.add_route("HEAD", "/api/hubs/{hub}/connections/{connection_id}", self._exists)
+
+    def unacked_bytes(self) -> int:
+        """Bytes kept for recovery, all connections together (at most ``limits.max_unacked_bytes``)."""
+        return self._budget.used
+
+    def _own_hub(self, hub: str) -> None:
+        if self._hubs is not None and hub.lower() not in self._hubs:
+            raise web.HTTPNotFound(text=f"no hub {hub[:64]!r} here")
 
     def connection_ids(self, hub: str | None = None) -> list[str]:
         return [c for c, conn in self._connections.items() if hub is None or conn.hub.lower() == hub.lower()]
@@ -89,6 +110,7 @@ class WebPubSubStandIn:
         except TokenRejected as exc:
             raise web.HTTPUnauthorized(text=str(exc)) from None
         hub, connection_id = request.match_info["hub"], request.match_info["connection_id"]
+        self._own_hub(hub)
         connection = self._connections.get(connection_id)
         return connection if connection is not None and connection.hub.lower() == hub.lower() else None
 
@@ -114,12 +136,19 @@ class WebPubSubStandIn:
     # -- the client WebSocket ------------------------------------------------------------------
     async def _client(self, request: web.Request) -> web.StreamResponse:
         hub = request.match_info["hub"]
+        self._own_hub(hub)
         try:
             claims = verify_client_token(request.query.get("access_token"), self._access_key, hub)
         except TokenRejected as exc:
             raise web.HTTPUnauthorized(text=str(exc)) from None
         if self._closing:
             raise web.HTTPServiceUnavailable(text="the service is shutting down")
+        if (
+            len(self._connections) >= self.limits.max_connections
+            and "awps_connection_id" not in request.query
+        ):
+            log.warning("web pubsub stand-in: refused a client, %d connections open", len(self._connections))
+            raise web.HTTPServiceUnavailable(text=f"at most {self.limits.max_connections} connections")
         ws = web.WebSocketResponse(protocols=wire.SUBPROTOCOLS, max_msg_size=2 * MAX_MESSAGE_BYTES)
         if not ws.can_prepare(request).ok:
             raise web.HTTPBadRequest(text="a WebSocket upgrade is expected")
@@ -130,11 +159,13 @@ class WebPubSubStandIn:
             )
             return ws
         connection = self._resume(request, ws, hub)
+        transport = request.transport
         if connection is None:
             if "awps_connection_id" in request.query:
                 await ws.close(code=1008, message=b"the connection cannot be recovered")
                 return ws
             connection = self._open(ws, hub, claims.user_id)
+        connection.transport = transport
         await connection.send_frame(
             wire.connected(connection.connection_id, connection.user_id, connection.reconnection_token)
         )
@@ -145,8 +176,18 @@ class WebPubSubStandIn:
     def _open(self, ws: web.WebSocketResponse, hub: str, user_id: str | None) -> Connection:
         reliable = ws.ws_protocol == wire.RELIABLE
         token = secrets.token_urlsafe(24) if reliable else None
-        connection = Connection(secrets.token_urlsafe(16), hub, user_id, reliable, token, self._handle_event)
+        connection = Connection(
+            secrets.token_urlsafe(16),
+            hub,
+            user_id,
+            reliable,
+            token,
+            self._handle_event,
+            self.limits,
+            self._budget,
+        )
         connection.ws = ws
+        connection.on_drop = self._forget
         self._connections[connection.connection_id] = connection
         log.info("web pubsub stand-in: client %s connected to hub %s", connection.connection_id, hub)
         return connection
@@ -185,13 +226,16 @@ class WebPubSubStandIn:
                 client_closed = True
         if ws.close_code == 1009:
             log.warning("connection %s: closed, a message exceeded 1 MB", connection.connection_id)
+        # aiohttp ends the iteration on a close frame without yielding it: the close code tells whether
+        # the client closed (a code it sent) or the socket dropped (none, or 1006): only then recover
+        client_closed = client_closed or ws.close_code not in (None, 1006)
         await self._ended(connection, ws, client_closed)
 
     async def _ended(self, connection: Connection, ws: web.WebSocketResponse, client_closed: bool) -> None:
         if connection.ws is not ws:  # already replaced by a recovery, or closed by ``close``
             return
         connection.ws = None
-        if connection.reliable and not client_closed and not self._closing:
+        if connection.reliable and not client_closed and not self._closing and not connection.dropped:
             loop = asyncio.get_running_loop()
             connection.expiry = loop.call_later(RECOVERY_SECONDS, self._expire, connection)
             return
@@ -199,6 +243,14 @@ class WebPubSubStandIn:
 
     def _expire(self, connection: Connection) -> None:
         if connection.ws is None and self._connections.get(connection.connection_id) is connection:
+            task = asyncio.create_task(self._drop(connection))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    def _forget(self, connection: Connection) -> None:
+        """A connection dropped as too slow: no longer addressable; its socket and tasks end after."""
+        if self._connections.get(connection.connection_id) is connection:
+            del self._connections[connection.connection_id]
             task = asyncio.create_task(self._drop(connection))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
