@@ -88,7 +88,11 @@ async def listen(runner: web.BaseRunner, host: str, port: int) -> asyncio.Server
 
     def connection() -> JsonErrorsHandler:
         return JsonErrorsHandler(
-            server, loop=loop, access_log=None, max_line_size=MAX_URL_BYTES, max_field_size=MAX_HEADER_BYTES
+            server,
+            loop=loop,
+            access_log=None,  # type: ignore[arg-type]  # documented: None disables the access log
+            max_line_size=MAX_URL_BYTES,
+            max_field_size=MAX_HEADER_BYTES,
         )
 
     return await loop.create_server(connection, host, port, reuse_address=True)  # type: ignore[return-value]
