@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from shared.exchange.registry import ExchangeRegistry
 from shared.fetch.archive_fill import ArchiveFiller
+from shared.fetch.claims import SpanClaims
 from shared.fetch.service import CandleService
 from shared.memory import tune_allocators
 from shared.redaction import register, settings_secrets
@@ -64,6 +65,7 @@ class Services:
         candles = CandleService(
             store,
             exchanges,
+            claims=SpanClaims(store),  # instances that share the store fetch each span once
             max_request_candles=settings.max_request_candles,
             closed_margin_seconds=settings.ccxt.closed_candle_margin_seconds,
             backfill_days=settings.sync.backfill_days,

@@ -11,7 +11,8 @@ Reads top to bottom:
    stored and fresh candles interleave in order and memory stays bounded however long the range is.
 3. ``_fill()`` is single-flight per series in this process: under the series' lock it re-reads what
    is still missing, so two overlapping requests download each span once. Across instances the
-   store's conditional writes keep the data whole.
+   store's conditional writes keep the data whole; before that each span is claimed in storage
+   (``claims``, when given): one instance fetches it, the others wait for it to be stored.
 4. ``sync()`` brings one watched target up to date from the end of its coverage (or a backfill start).
 """
 
@@ -31,6 +32,7 @@ from shared.errors import InvalidRequestError, RangeTooLargeError
 from shared.exchange.client import ExchangeClient, closed_boundary
 from shared.exchange.registry import ExchangeRegistry
 from shared.fetch.archive_fill import ArchiveFiller
+from shared.fetch.claims import SpanClaims
 from shared.fetch.page_writer import PageWriter
 from shared.fetch.planning import FetchPlan, plan_fetch, split_span
 from shared.fetch.progress import FetchTally, ProgressCallback, report
@@ -67,7 +69,9 @@ class CandleService:
         windows_per_chunk: int = 60,
         clock: Callable[[], float] = time.time,
         archives: ArchiveFiller | None = None,
+        claims: SpanClaims | None = None,
     ) -> None:
+        self.claims = claims  # None: one instance only (tests, the CLI); no claim objects
         self.store = store
         self.exchanges = exchanges
         self._max_candles = max_request_candles
@@ -142,31 +146,56 @@ class CandleService:
             still = align(await self.store.missing(series, *span), series.tf_ms)
             first = await self.store.first_timestamp(series) if still else None
             for fetch_span in plan_fetch(still, series.tf_ms, limit).spans:
-                # stored candles before the span prove the exchange serves that history: no probe
-                known = first is not None and first < fetch_span[0]
-                writer = PageWriter(self.store, series)
-                pages = plugin.fetch_ohlcv(series.symbol, series.timeframe, *fetch_span, history_known=known)
-                started = time.monotonic()
-                try:
-                    async for page in pages:
-                        await writer.add(page)
-                        tally.requests += 1
-                        metrics.exchange_request(series.exchange)
-                        await tally.page_done(page.end_ms - page.start_ms)
-                except BaseException as exc:
-                    metrics.exchange_request(series.exchange, metrics.outcome_of(exc))
-                    # keep every page fetched before the failure, without hiding the failure itself
-                    try:
-                        await writer.flush()
-                    except Exception:
-                        log.exception("%s: could not store the pages fetched before a failure", series)
-                    raise
+
+                async def fetch(part: tuple[int, int]) -> None:
+                    nonlocal first
+                    first = await self._fetch_span(series, part, plugin, tally, first)
+
+                if self.claims is None:
+                    await fetch(fetch_span)
+                else:  # across instances: fetched here under a claim, or waited for
+                    await self.claims.fetch_once(
+                        series,
+                        fetch_span,
+                        limit,
+                        fetch,
+                        not_after=self.closed_end(series),
+                        history_from=first,
+                    )
+
+    async def _fetch_span(
+        self,
+        series: SeriesKey,
+        fetch_span: tuple[int, int],
+        plugin: ExchangeClient,
+        tally: FetchTally,
+        first: int | None,
+    ) -> int | None:
+        """Download ``fetch_span`` page by page, storing as it goes; the oldest stored candle after."""
+        # stored candles before the span prove the exchange serves that history: no probe
+        known = first is not None and first < fetch_span[0]
+        writer = PageWriter(self.store, series)
+        pages = plugin.fetch_ohlcv(series.symbol, series.timeframe, *fetch_span, history_known=known)
+        started = time.monotonic()
+        try:
+            async for page in pages:
+                await writer.add(page)
+                tally.requests += 1
+                metrics.exchange_request(series.exchange)
+                await tally.page_done(page.end_ms - page.start_ms)
+        except BaseException as exc:
+            metrics.exchange_request(series.exchange, metrics.outcome_of(exc))
+            # keep every page fetched before the failure, without hiding the failure itself
+            try:
                 await writer.flush()
-                metrics.fetched(series, writer.candles_written, time.monotonic() - started)
-                if first is None and writer.first_ts is not None:
-                    first = writer.first_ts
-                tally.candles += writer.candles_written
-                tally.writes += writer.partition_writes
+            except Exception:
+                log.exception("%s: could not store the pages fetched before a failure", series)
+            raise
+        await writer.flush()
+        metrics.fetched(series, writer.candles_written, time.monotonic() - started)
+        tally.candles += writer.candles_written
+        tally.writes += writer.partition_writes
+        return writer.first_ts if first is None and writer.first_ts is not None else first
 
     # -- what is stored ------------------------------------------------------------------------
     async def latest_timestamp(self, series: SeriesKey) -> int | None:
