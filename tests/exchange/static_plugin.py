@@ -1,7 +1,7 @@
 """A minimal non-ccxt exchange plugin: one symbol, candles computed from their timestamp, no network.
 
 It shows what a new exchange source needs: a factory ``(exchange_id, PluginContext) -> ExchangeClient``
-and the four ``ExchangeClient`` methods; the registry finds it through ``add_plugin`` or the
+and the ``ExchangeClient`` methods; the registry finds it through ``add_plugin`` or the
 ``cbdata.exchanges`` entry point (see test_plugins.py) without any edit to shared/.
 """
 
@@ -40,6 +40,9 @@ class StaticFeed:
 
     async def page_limit(self) -> int:
         return PAGE
+
+    async def ping(self) -> None:
+        return None  # no network: always reachable (the health check's one cheap call)
 
     async def fetch_ohlcv(
         self, symbol: str, timeframe: str, start_ms: int, end_ms: int, *, history_known: bool = False
