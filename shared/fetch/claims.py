@@ -42,8 +42,8 @@ log = logging.getLogger(__name__)
 ROOT = "claims/"
 CELL_PAGES = 10  # one claim covers this many exchange pages
 TTL_SECONDS = 60.0  # a crashed holder's claim is taken over after this; renewed every third of it
-# waiting for another instance: short polls first, at most every 2 s, long enough to outlive a TTL
-WAIT = RetryPolicy(max_attempts=80, base_delay_s=0.05, max_delay_s=2.0, min_jitter=0.5)
+# waiting for another instance: short polls first, then every 0.25-0.5 s, long enough to outlive a TTL
+WAIT = RetryPolicy(max_attempts=160, base_delay_s=0.05, max_delay_s=0.5, min_jitter=0.5)
 
 FetchSpan = Callable[[Interval], Awaitable[None]]
 

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 KEY = "overlap-function-key"
 MIN = 60_000
 LIMIT = 1000  # the emulator's (and Binance's) klines limit
-REQUESTS, CANDLES, STEP = 12, 12_000, 2_500  # each request 12,000 candles, starts 2,500 apart
+REQUESTS, CANDLES, STEP = 12, 20_000, 4_000  # each request 20,000 candles, starts 4,000 apart
 
 
 @dataclass(frozen=True)
