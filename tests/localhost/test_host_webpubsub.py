@@ -4,6 +4,7 @@ from the queue output binding, and the queue-triggered worker streams the chunks
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -102,3 +103,30 @@ def test_trigger_payload_is_the_extension_shape():
     assert trigger_value("dataType", payload) == "Json"
     assert json.loads(trigger_value("connectionContext", payload))["eventType"] == "User"
     assert trigger_value("other", payload) is None
+
+
+async def test_clients_that_never_read_do_not_hold_up_a_normal_request(make_host, http, exchange_emulator):
+    """Four clients ask for long ranges and never read; every queue worker serves one of them. Their
+    outboxes fill, they are dropped, their jobs stop, and a fifth client's small request completes."""
+    host = await make_host(local_webpubsub_send_buffer_bytes=65_536, local_webpubsub_send_timeout_seconds=1.0)
+
+    def request(request_id: str, start: int, end: int) -> dict:
+        data = {"request_id": request_id, "symbol": "BTC/USDT", "timeframe": "1m", "start": start, "end": end}
+        return {"type": "event", "event": "request_historical", "dataType": "json", "data": data}
+
+    stalled = []
+    for n in range(4):
+        ws, _ = await connect(http, host)
+        await ws.send_json(request(f"big-{n}", NOW_SLOT - 400_000 * MIN, NOW_SLOT - 100 * MIN))  # ~26 MB
+        stalled.append(ws)  # never read again
+    queue = host.queues["historical-requests"]
+    await eventually(lambda: exchange_emulator.request_count("binance", "ohlcv") > 0, limit=60)
+    ws, _ = await connect(http, host)
+    async with ws:
+        await ws.send_json(request("small", NOW_SLOT - 1_500 * MIN, NOW_SLOT - 1_476 * MIN))
+        async with asyncio.timeout(120):  # a safety net for a hang, not a timing assertion
+            _, messages = await until_done(ws)
+    rows, complete = reassemble(messages)
+    assert complete["type"] == "historical_data_complete" and len(rows) == 24
+    await eventually(lambda: queue.done >= 5, limit=120)  # the stalled jobs ended too (dropped)
+    assert not queue.poison

@@ -52,8 +52,6 @@ async def test_slow_readers_are_dropped_and_never_stall_a_normal_client():
         assert message["data"] == {"hello": 1}
         assert all(n < 400 for n in taken)  # every slow reader was dropped...
         assert server.standin.connection_ids() == [normal_id]  # ...and forgotten; the normal one stays
-        for ws, _ in stalled:
-            ws._response.close()  # the test's own sockets: no graceful close with unread data
         await normal.close()
 
 
