@@ -99,6 +99,11 @@ def test_noisy_libraries_are_quieted() -> None:
         logging.INFO
     )
     assert logging.getLogger("shared.anything").isEnabledFor(logging.DEBUG)
+    # ccxt logs request headers (API keys) at DEBUG: never that verbose, whatever LOG_LEVEL says
+    assert not logging.getLogger("ccxt.base.exchange").isEnabledFor(logging.INFO)
+    assert not logging.getLogger("azure.core.pipeline.policies.http_logging_policy").isEnabledFor(
+        logging.INFO
+    )
 
 
 def test_contexts_nest_merge_and_reset() -> None:
