@@ -88,3 +88,30 @@ def test_a_broken_format_string_is_still_logged_and_cleaned() -> None:
     rec = record("%d candles", "hunter22")
     RedactionFilter(secrets).filter(rec)
     assert "hunter22" not in rec.getMessage() and "candles" in rec.getMessage()
+
+
+def test_the_telemetry_exporters_handler_masks_too() -> None:
+    from shared.redaction import register
+    from shared.telemetry.configure import add_context_to
+
+    class Exporter(logging.Handler):
+        def __init__(self) -> None:
+            super().__init__()
+            self.seen: list[str] = []
+
+        def emit(self, record: logging.LogRecord) -> None:
+            self.seen.append(record.getMessage() + (record.exc_text or ""))
+
+    logger = logging.getLogger("shared.redaction_probe")
+    exporter = Exporter()
+    logger.addHandler(exporter)
+    try:
+        add_context_to(logger)
+        register("exporter-secret-0099")
+        try:
+            raise RuntimeError("key exporter-secret-0099")
+        except RuntimeError:
+            logger.error("with %s", "exporter-secret-0099", exc_info=True)
+    finally:
+        logger.removeHandler(exporter)
+    assert exporter.seen and "exporter-secret-0099" not in exporter.seen[0]

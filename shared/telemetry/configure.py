@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from shared.logging_config import ContextFilter
+from shared.redaction import RedactionFilter
 
 log = logging.getLogger(__name__)
 CONNECTION_SETTING = "APPLICATIONINSIGHTS_CONNECTION_STRING"
@@ -61,10 +62,13 @@ def configure_telemetry(environ: Mapping[str, str] | None = None) -> bool:
 
 
 def add_context_to(logger: logging.Logger) -> None:
-    """Give every handler of ``logger`` the context filter (idempotent)."""
+    """Give every handler of ``logger`` the context filter and the redaction filter (idempotent): the
+    exporter sees our records before the root handlers do, so it masks secrets itself."""
     for handler in logger.handlers:
         if not any(isinstance(f, ContextFilter) for f in handler.filters):
             handler.addFilter(ContextFilter())
+        if not any(isinstance(f, RedactionFilter) for f in handler.filters):
+            handler.addFilter(RedactionFilter())
 
 
 def managed_identity_credential(authentication: str | None) -> Any:

@@ -87,13 +87,10 @@ class CcxtExchangeClient:
 
     async def ping(self) -> None:
         exchange = await self._ccxt()
-        try:
-            if (exchange.has or {}).get("fetchTime"):
-                await exchange.fetch_time()
-            else:
-                await exchange.load_markets(True)
-        except Exception as exc:
-            raise map_error(exc, self.exchange_id, self._secrets) from None
+        if (exchange.has or {}).get("fetchTime"):
+            await self.connector.once(exchange.fetch_time)
+        else:
+            await self.connector.once(lambda: exchange.load_markets(True))
 
     async def page_limit(self) -> int:
         features = (await self._ccxt()).features or {}

@@ -99,6 +99,14 @@ class CcxtConnector:
         except Exception as exc:
             raise map_error(exc, self.exchange_id, self._secrets) from None
 
+    async def once(self, call: Callable[[], Awaitable[T]]) -> T:
+        """``await call()`` once, no retry (health checks); a failure is raised as a ``DataServiceError``."""
+        await self.instance()
+        try:
+            return await call()
+        except Exception as exc:
+            raise map_error(exc, self.exchange_id, self._secrets) from None
+
     async def close(self) -> None:
         """Release the instance's HTTP session; the next ``instance()`` makes a new one."""
         exchange, self._exchange = self._exchange, None
