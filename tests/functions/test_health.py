@@ -24,6 +24,7 @@ async def test_health_answers_with_storage_reachability(tmp_path, monkeypatch):
     from shared import runtime
 
     monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("WebPubSubConnectionString", raising=False)  # only storage is checked here
     monkeypatch.setenv("STORAGE_LOCAL_ROOT_PATH", str(tmp_path / "data"))
     await runtime.reset()
     try:
@@ -58,6 +59,7 @@ async def test_health_reports_a_service_that_cannot_start(tmp_path, monkeypatch)
     from shared import runtime
 
     monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("WebPubSubConnectionString", raising=False)  # only storage is checked here
     monkeypatch.setenv("STORAGE_TYPE", "blob")
     await runtime.reset()
     try:
