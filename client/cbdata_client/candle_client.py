@@ -19,9 +19,16 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from cbdata_client.arrow_chunks import arrow_support
 from cbdata_client.assembly import HistoricalAssembly, ProgressHook, message_of
 from cbdata_client.errors import ServiceError, ServiceTimeoutError
-from cbdata_client.frames import array_to_dataframe, parquet_support, parquet_to_dataframe, require_pandas
+from cbdata_client.frames import (
+    array_to_dataframe,
+    parquet_support,
+    parquet_to_dataframe,
+    require_pandas,
+    table_to_dataframe,
+)
 from cbdata_client.http import get_bytes, get_json
 
 Time = int | str | datetime  # epoch ms, ISO-8601 (UTC when no offset), or a datetime (naive = UTC)
@@ -35,10 +42,20 @@ def epoch_ms(value: Time) -> int | str:
 
 
 class CandleClient:
-    def __init__(self, base_url: str, function_key: str, *, timeout: float = 120.0) -> None:
+    """``chunk_encoding``: how Web PubSub chunks come — ``"auto"`` (Arrow when pyarrow is installed,
+    else JSON rows), ``"arrow"`` or ``"json"`` (docs/protocol.md, ``encoding``)."""
+
+    def __init__(
+        self, base_url: str, function_key: str, *, timeout: float = 120.0, chunk_encoding: str = "auto"
+    ) -> None:
+        if chunk_encoding not in ("auto", "arrow", "json"):
+            raise ValueError("chunk_encoding must be 'auto', 'arrow' or 'json'")
+        if chunk_encoding == "arrow" and not arrow_support():
+            raise ImportError("chunk_encoding='arrow' needs pyarrow: pip install 'cbdata-client[pandas]'")
         self.base_url = base_url.rstrip("/")
         self._key = function_key
         self.timeout = timeout
+        self.chunk_encoding = chunk_encoding
 
     def __repr__(self) -> str:  # never the key
         return f"CandleClient({self.base_url!r})"
@@ -73,6 +90,8 @@ class CandleClient:
                    "start": epoch_ms(start), "end": epoch_ms(end)}  # fmt: skip
         if exchange:
             request["exchange"] = exchange
+        if self.chunk_encoding == "arrow" or (self.chunk_encoding == "auto" and arrow_support()):
+            request["encoding"] = "arrow"  # one base64 Arrow stream per chunk: no JSON rows to decode
         return request
 
     def historical(
@@ -116,7 +135,10 @@ class CandleClient:
                 if transport == "http" or exc.code != "RANGE_TOO_LARGE":
                     raise
         request = self._request(exchange, symbol, timeframe, start, end, request_id)
-        return array_to_dataframe(self._assembled(request, on_progress).array())
+        assembly = self._assembled(request, on_progress)
+        return (
+            table_to_dataframe(assembly.table()) if assembly.arrow else array_to_dataframe(assembly.array())
+        )
 
     def parquet(self, exchange: str | None, symbol: str, timeframe: str, start: Time, end: Time) -> bytes:
         """The range as the bytes of one Parquet file (``GET /api/ohlcv?format=parquet``)."""

@@ -43,13 +43,19 @@ def array_to_dataframe(values: Any) -> Any:
 def parquet_to_dataframe(data: bytes) -> Any:
     """The service's Parquet answer (``timestamp`` as timestamp(ms, UTC), then the price columns) as
     the same DataFrame as ``to_dataframe``."""
-    pd = require_pandas()
+    require_pandas()
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq
     except ImportError as exc:
         raise ImportError(f"reading Parquet needs pyarrow: {INSTALL_HINT}") from exc
-    table = pq.ParquetFile(pa.BufferReader(data)).read()
+    return table_to_dataframe(pq.ParquetFile(pa.BufferReader(data)).read())
+
+
+def table_to_dataframe(table: Any) -> Any:
+    """A ``pyarrow.Table`` of the service's schema (a Parquet answer, or Arrow chunks joined) as the
+    same DataFrame as ``to_dataframe``: columns straight from Arrow buffers, no Python rows."""
+    pd = require_pandas()
     frame = table.to_pandas()
     index = pd.DatetimeIndex(frame.pop("timestamp"), name="timestamp")
     frame.index = index

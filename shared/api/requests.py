@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import orjson
 from pydantic import (
@@ -107,6 +107,15 @@ class HistoricalRequest(_SeriesRequest):
         return self
 
 
+ChunkEncoding = Literal["json", "arrow"]
+
+
+class HistoricalStreamRequest(HistoricalRequest):
+    """``request_historical`` over Web PubSub: also the ``encoding`` of its chunks (docs/protocol.md)."""
+
+    encoding: ChunkEncoding = "json"
+
+
 M = TypeVar("M", bound=_SeriesRequest)
 
 
@@ -122,6 +131,12 @@ def request_id_of(raw: Any) -> str | None:
 
 def parse_historical(raw: str | bytes | Mapping[str, Any], *, max_bytes: int) -> HistoricalRequest:
     return _parse(HistoricalRequest, raw, max_bytes)
+
+
+def parse_historical_stream(
+    raw: str | bytes | Mapping[str, Any], *, max_bytes: int
+) -> HistoricalStreamRequest:
+    return _parse(HistoricalStreamRequest, raw, max_bytes)
 
 
 def parse_current(raw: str | bytes | Mapping[str, Any], *, max_bytes: int) -> CurrentTimestampRequest:

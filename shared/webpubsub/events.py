@@ -19,7 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from shared.api.requests import HistoricalRequest, parse_current, parse_historical, request_id_of
+from shared.api.requests import (
+    HistoricalRequest,
+    parse_current,
+    parse_historical_stream,
+    request_id_of,
+)
 from shared.errors import ConfigurationError, DataServiceError, InvalidRequestError
 from shared.series import SeriesKey
 from shared.webpubsub import messages
@@ -80,7 +85,7 @@ async def answer_user_event(
 
 
 async def _historical(services: Services, event: UserEvent, limiter: ConnectionLimiter) -> EventOutcome:
-    request = parse_historical(event.data, max_bytes=services.settings.request_max_bytes)
+    request = parse_historical_stream(event.data, max_bytes=services.settings.request_max_bytes)
     total = check_historical(services, request)
     job = new_job(event.connection_id, event.hub, request)
     try:

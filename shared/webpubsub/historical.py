@@ -7,6 +7,7 @@ chunks drops the repeats by ``seq``. Every message is JSON (orjson) under ``max_
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -16,12 +17,13 @@ import orjson
 import pyarrow as pa
 
 from shared.api.encoding import rows_of
-from shared.api.requests import HistoricalRequest
+from shared.api.requests import ChunkEncoding, HistoricalRequest
 from shared.fetch.progress import Progress
 from shared.logging_config import log_context
 from shared.telemetry import metrics
 from shared.telemetry.spans import span
 from shared.webpubsub import messages
+from shared.webpubsub.arrow_chunks import arrow_chunk_messages, arrow_rows_per_chunk
 from shared.webpubsub.chunks import Rechunker, chunk_messages, rows_per_chunk
 
 if TYPE_CHECKING:  # typing only: composition is a higher layer (no runtime import)
@@ -40,6 +42,7 @@ async def serve_historical(
     max_message_bytes: int = 900_000,
     progress_interval_s: float = 1.0,
     clock: Callable[[], float] = time.monotonic,
+    encoding: ChunkEncoding = "json",
 ) -> dict[str, Any]:
     """Send the request's messages through ``send``; return the ``historical_data_complete`` dict.
     Raises ``DataServiceError`` when the fetch fails (nothing is sent for the failure itself)."""
@@ -50,7 +53,7 @@ async def serve_historical(
     with log_context(request_id=rid, **context), span("serve", request_id=rid, **context) as current:
         stream = await services.candles.open(series, request.start, request.end)
         sent_progress = _ProgressSender(rid, send, progress_interval_s, clock)
-        chunks = _ChunkSender(rid, send, max_message_bytes)
+        chunks = _ChunkSender(rid, send, max_message_bytes, encoding)
         async for batch in stream.batches(sent_progress):
             for table in chunks.rechunker.add(batch):
                 await chunks.send(table)
@@ -67,13 +70,23 @@ async def serve_historical(
 
 
 class _ChunkSender:
-    def __init__(self, request_id: str | None, send: Send, max_message_bytes: int) -> None:
+    def __init__(
+        self, request_id: str | None, send: Send, max_message_bytes: int, encoding: ChunkEncoding
+    ) -> None:
         self.request_id, self._send, self._max = request_id, send, max_message_bytes
-        self.rechunker = Rechunker(rows_per_chunk(max_message_bytes))
+        self._arrow = encoding == "arrow"
+        size = arrow_rows_per_chunk(max_message_bytes) if self._arrow else rows_per_chunk(max_message_bytes)
+        self.rechunker = Rechunker(size)
         self.seq = self.count = 0
 
     async def send(self, table: pa.Table) -> None:
-        for message in chunk_messages(self.request_id, self.seq, rows_of(table), self._max):
+        if self._arrow:  # compression is CPU work (pyarrow releases the GIL meanwhile)
+            encoded = await asyncio.to_thread(
+                arrow_chunk_messages, self.request_id, self.seq, table, self._max
+            )
+        else:
+            encoded = chunk_messages(self.request_id, self.seq, rows_of(table), self._max)
+        for message in encoded:
             await self._send(message)
             self.seq += 1
         self.count += table.num_rows

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
-from shared.api.requests import HistoricalRequest
+from shared.api.requests import HistoricalStreamRequest
 from shared.errors import InvalidRequestError
 from shared.settings import HUB_PATTERN
 from shared.webpubsub.limits import validate_job_id
@@ -36,13 +36,13 @@ class HistoricalJob(BaseModel):
     job_id: Annotated[str, _check(validate_job_id)]
     connection_id: Annotated[str, _check(validate_connection_id)]
     hub: str = Field(pattern=HUB_PATTERN)
-    request: HistoricalRequest
+    request: HistoricalStreamRequest
 
     def to_message(self) -> str:
         return self.model_dump_json()
 
 
-def new_job(connection_id: str, hub: str, request: HistoricalRequest) -> HistoricalJob:
+def new_job(connection_id: str, hub: str, request: HistoricalStreamRequest) -> HistoricalJob:
     return HistoricalJob(job_id=uuid.uuid4().hex, connection_id=connection_id, hub=hub, request=request)
 
 

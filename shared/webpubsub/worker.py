@@ -110,6 +110,7 @@ async def _run(
             send,
             max_message_bytes=max_message_bytes,
             progress_interval_s=progress_interval_s,
+            encoding=parsed.request.encoding,
         )
     except ConnectionGone:
         log.info("%s stopped: connection %s is gone", where, shown(parsed.connection_id, 64))

@@ -28,7 +28,7 @@ async def test_historical_request_is_acknowledged_and_queued(services, limiter) 
     }
     job = parse_job(outcome.job)
     assert (job.connection_id, job.hub) == ("conn-9", "marketdata")
-    assert job.request.model_dump() == {**body, "exchange": None, "start": start}
+    assert job.request.model_dump() == {**body, "exchange": None, "start": start, "encoding": "json"}
     assert await limiter.active("conn-9") == [job.job_id]
     assert len(outcome.job.encode()) < 2_048
 
