@@ -42,11 +42,11 @@ async def fill(root: str) -> None:
         await backend.close()
 
 
-async def serve(root: str) -> dict:
+async def serve(root: str, encoding: str = "json") -> dict:
     import pyarrow as pa
 
     from bench.synthetic import YEAR_START_MS
-    from shared.api.requests import parse_historical
+    from shared.api.requests import parse_historical_stream
     from shared.composition import Services
     from shared.exchange.registry import ExchangeRegistry
     from shared.fetch.service import CandleService
@@ -77,6 +77,7 @@ async def serve(root: str) -> dict:
             "timeframe": "1m",
             "start": YEAR_START_MS,
             "end": year_end,
+            "encoding": encoding,
         }
     )
     sizes: list[int] = []
@@ -92,8 +93,8 @@ async def serve(root: str) -> dict:
             first_chunk_s = first_chunk_s or last_chunk_s
 
     try:
-        request = parse_historical(raw, max_bytes=settings.request_max_bytes)
-        done = await serve_historical(services, request, send)
+        request = parse_historical_stream(raw, max_bytes=settings.request_max_bytes)
+        done = await serve_historical(services, request, send, encoding=request.encoding)
         total_s = time.perf_counter() - t0
         clients = len(registry.created())
     finally:
@@ -127,15 +128,21 @@ def main() -> None:
     if len(sys.argv) == 3 and sys.argv[1] == "--fill":
         asyncio.run(fill(sys.argv[2]))
         return
-    if len(sys.argv) == 3 and sys.argv[1] == "--serve":
-        print(json.dumps(asyncio.run(serve(sys.argv[2]))))
+    if len(sys.argv) in (3, 4) and sys.argv[1] == "--serve":
+        print(json.dumps(asyncio.run(serve(*sys.argv[2:]))))
         return
     with tempfile.TemporaryDirectory() as tmp:
         root = str(Path(tmp) / "data")
         _child("--fill", root)
-        r = json.loads(_child("--serve", root))
+        results = {encoding: json.loads(_child("--serve", root, encoding)) for encoding in ("json", "arrow")}
+    for encoding, r in results.items():
+        _print(encoding, r)
+
+
+def _print(encoding: str, r: dict) -> None:
     print(
-        f"one year of 1m candles from local files: {r['candles']:,} candles in {r['chunks']} chunks "
+        f"one year of 1m candles from local files, {encoding} chunks: "
+        f"{r['candles']:,} candles in {r['chunks']} chunks "
         f"({r['messages']} messages, {r['total_mb']:.1f} MB)\n"
         f"  first chunk {r['first_chunk_s']:.3f} s, last chunk {r['last_chunk_s']:.3f} s, "
         f"complete {r['complete_s']:.3f} s   (target: last chunk <= 1.0 s)\n"

@@ -5,8 +5,9 @@ For each backend: fill the store (a child process), start ``cbdata serve`` (a su
 would), then time from this process, with the client package:
 
 - Web PubSub with the official client (``CandleClient.historical``): until the last chunk is in
-  (the answer complete), and its parts: the server's own time (first to last chunk sent, from its
-  log) and the client's assembly of the rows;
+  (the answer complete) and the rows returned, with Arrow chunks (the client's default when pyarrow
+  is installed) and with JSON chunks (``chunk_encoding="json"``); beside it the floor: the server's own
+  read + encode time for the same year in process (bench/serve.py, a sender that only counts);
 - HTTP JSON, every page of ``HTTP_MAX_CANDLES`` (default 100,000), bytes fetched and parsed;
 - HTTP Parquet, one response (``format=parquet``), fetched and read into an Arrow table;
 - a DataFrame in hand via ``CandleClient.historical_df`` (auto: Parquet over HTTP for a stored range)
@@ -117,6 +118,11 @@ def measure(url: str, pid: int) -> dict:
     out: dict = {"rss_after": {"start": peak_rss_mb(pid)}}
     rows, out["wps"] = timed(client.historical, "binance", "BTC/USDT", "1m", start, end)
     out["rss_after"]["wps"] = peak_rss_mb(pid)
+    json_client = CandleClient(url, KEY, timeout=300, chunk_encoding="json")
+    json_rows, out["wps_json"] = timed(json_client.historical, "binance", "BTC/USDT", "1m", start, end)
+    assert json_rows == rows  # the two encodings give the same candles, exactly
+    del json_rows
+    out["rss_after"]["wps_json"] = peak_rss_mb(pid)
     _, out["wps_assembly"] = timed(to_dataframe, rows)
     # what the official client's JSON decoding costs for these chunks (it uses the standard json)
     text = json.dumps(rows)
@@ -176,7 +182,9 @@ def run(backend: str) -> dict:
             if backend == "local":  # the server's own encoding, in process, with a sender that only counts
                 from bench.serve import _child
 
-                result["wps_server"] = json.loads(_child("--serve", str(tmp / "data")))["last_chunk_s"]
+                for encoding in ("arrow", "json"):
+                    served = json.loads(_child("--serve", str(tmp / "data"), encoding))
+                    result[f"wps_server_{encoding}"] = served["last_chunk_s"]
         finally:
             process.terminate()
             process.wait(30)
@@ -194,14 +202,24 @@ def table(results: dict[str, dict]) -> str:
         "|---|---|" + "---|" * len(names),
     ]
     rows = [
-        ("Web PubSub through `cbdata serve`, official client, last chunk in", "wps", TARGETS["wps"]),
-        ("  its parts: server reads + encodes every chunk (in process, bench/serve.py)", "wps_server", None),
-        ("  its parts: the official client's JSON decoding of the chunks (stdlib json)", "wps_decode", None),
+        (
+            "Web PubSub through `cbdata serve`, official client, Arrow chunks, rows in hand",
+            "wps",
+            TARGETS["wps"],
+        ),
+        (
+            "  floor: server reads + encodes every Arrow chunk (in process, bench/serve.py)",
+            "wps_server_arrow",
+            None,
+        ),
+        ("Web PubSub as above, JSON chunks (`chunk_encoding='json'`)", "wps_json", None),
+        ("  floor: server reads + encodes every JSON chunk (in process)", "wps_server_json", None),
+        ("  the official client's JSON decoding of a year of rows (stdlib json)", "wps_decode", None),
         ("  then: client rows -> DataFrame (one numpy array)", "wps_assembly", None),
         ("HTTP JSON, all pages of 100,000 (fetched + parsed)", "json", TARGETS["json"]),
         ("HTTP Parquet, one response (fetched + read)", "parquet", TARGETS["parquet"]),
         ("DataFrame via `historical_df` (auto: Parquet)", "df", TARGETS["df"]),
-        ("DataFrame via `historical_df(transport='webpubsub')`", "df_wps", None),
+        ("DataFrame via `historical_df(transport='webpubsub')` (Arrow chunks)", "df_wps", None),
     ]
     for label, key, target in rows:
         goal = f"≤ {target} s" if target else ""

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
+import gc
 import importlib.util
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from cbdata_client.errors import ServiceError
@@ -91,4 +93,19 @@ def table_array(table: Any) -> Any:
 
 def chain_rows(chunks: Sequence[Any]) -> list[list[Any]]:
     """Rows of chunks that are JSON row lists or Arrow tables, in order."""
-    return list(itertools.chain.from_iterable(c if isinstance(c, list) else table_rows(c) for c in chunks))
+    with _gc_paused():
+        parts = (chunk if isinstance(chunk, list) else table_rows(chunk) for chunk in chunks)
+        return list(itertools.chain.from_iterable(parts))
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while rows are built: half a million new lists (which cannot form
+    cycles) would otherwise trigger repeated full collections, 3x the time of building them."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

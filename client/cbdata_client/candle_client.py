@@ -149,28 +149,39 @@ class CandleClient:
     def _exchange(self, request: dict[str, Any], assembly: HistoricalAssembly, deadline: float) -> None:
         """One Web PubSub conversation, on the SDK's asyncio client in a private thread and event loop:
         callers stay synchronous (also inside a running loop, e.g. Jupyter), and the asyncio client
-        does not have the sync client's races (an ack, or an event frame, held back until close)."""
+        does not have the sync client's races (an ack, or an event frame, held back until close).
+
+        The call returns as soon as the answer is final; the thread then closes the connection on its
+        own. The SDK's ``close()`` waits for its once-a-second sequence-ack task (0.5-1 s, more than the
+        whole rest of a warm year); the thread is not a daemon, so the close always completes, even when
+        the program ends right after the call."""
         try:
             from azure.messaging.webpubsubclient.aio import WebPubSubClient  # noqa: F401
         except ImportError as exc:
             raise ImportError("historical() needs pip install 'azure-messaging-webpubsubclient[aio]' "
                               "(a dependency of cbdata-client)") from exc  # fmt: skip
         outcome: list[BaseException] = []
+        answered = threading.Event()
 
         def run() -> None:
             try:
-                asyncio.run(self._exchange_async(request, assembly, deadline))
-            except BaseException as exc:  # handed to the calling thread
+                asyncio.run(self._exchange_async(request, assembly, deadline, answered))
+            except BaseException as exc:  # handed to the calling thread (unless it already has its answer)
                 outcome.append(exc)
+            finally:
+                answered.set()
 
-        worker = threading.Thread(target=run, name="candle-client", daemon=True)
-        worker.start()
-        worker.join()
+        threading.Thread(target=run, name="candle-client", daemon=False).start()
+        answered.wait()
         if outcome:
             raise outcome[0]
 
     async def _exchange_async(
-        self, request: dict[str, Any], assembly: HistoricalAssembly, deadline: float
+        self,
+        request: dict[str, Any],
+        assembly: HistoricalAssembly,
+        deadline: float,
+        answered: threading.Event,
     ) -> None:
         from azure.messaging.webpubsubclient.aio import WebPubSubClient, WebPubSubClientCredential
         from azure.messaging.webpubsubclient.models import CallbackType, WebPubSubDataType
@@ -214,6 +225,7 @@ class CandleClient:
                 raise ServiceTimeoutError(
                     f"no complete answer within {self.timeout:g} s; raise timeout= for long ranges"
                 ) from None
+            answered.set()  # the caller goes on with the answer while the connection closes
         finally:
             await client.close()
 
