@@ -103,6 +103,7 @@ async def test_a_range_over_the_http_limit_points_to_web_pubsub(services, exchan
         ({"start": str(END), "end": str(START)}, (400, "INVALID_REQUEST")),
         ({"format": "xml"}, (400, "INVALID_REQUEST")),
         ({"colour": "red"}, (400, "INVALID_REQUEST")),
+        ({"encoding": "arrow"}, (400, "INVALID_REQUEST")),  # Web PubSub only: HTTP has format=
         ({"symbol": "../../secrets"}, (400, "INVALID_REQUEST")),
         ({"exchange": "kraken"}, (404, "UNKNOWN_EXCHANGE")),
         ({"exchange": "../x"}, (404, "UNKNOWN_EXCHANGE")),

@@ -196,3 +196,71 @@ def test_the_numpy_assembly_equals_the_rows_and_checks_the_same():
         assemble_array(chunks, {"chunks": 2, "count": 4})
     with pytest.raises(ServiceError, match="never arrived"):
         assemble_array({1: chunks[1]}, complete)
+
+
+def _arrow_answer(rows: list[list], per_chunk: int) -> tuple[list[dict], dict]:
+    """The same answer with chunks in the compact encoding, made by the server's own encoder."""
+    import pyarrow as pa
+
+    from shared.store.parquet_codec import SCHEMA
+    from shared.webpubsub.arrow_chunks import encode_table
+
+    messages, complete = _answer(rows, per_chunk)
+    for message in messages:
+        part = pa.Table.from_pylist(
+            [dict(zip(SCHEMA.names, r, strict=True)) for r in message["data"]], SCHEMA
+        )
+        message.update(encoding="arrow", count=part.num_rows, data=encode_table(part))
+    return messages, complete
+
+
+@given(n=st.integers(0, 40), per_chunk=st.integers(1, 7), data=st.data())
+def test_arrow_chunks_in_any_order_with_repeats_give_the_rows_the_array_and_the_table(n, per_chunk, data):
+    import numpy as np
+
+    rows = _rows(n)
+    chunks, complete = _arrow_answer(rows, per_chunk)
+    repeats = data.draw(st.lists(st.sampled_from(chunks), max_size=3)) if chunks else []
+    assembly = HistoricalAssembly(RID)
+    assert not any(assembly.feed(m) for m in data.draw(st.permutations(chunks + repeats)))
+    assert assembly.feed(complete) is True
+    assert assembly.arrow is bool(chunks)
+    assert assembly.rows() == rows
+    assert assembly.array().tolist() == np.asarray(rows, dtype=np.float64).reshape(n, 6).tolist()
+    table = assembly.table()
+    assert table.num_rows == n and str(table.schema.field("timestamp").type) == "timestamp[ms, tz=UTC]"
+    assert table.column("timestamp").cast("int64").to_pylist() == [r[0] for r in rows]
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ({"data": "bm90IGFycm93"}, "BAD_RESPONSE"),  # base64, not Arrow
+        ({"count": 99}, "BAD_RESPONSE"),
+        ({"encoding": "msgpack"}, "BAD_RESPONSE"),
+    ],
+)
+def test_a_broken_arrow_chunk_ends_the_answer_with_a_clear_error(change, code):
+    chunks, _ = _arrow_answer(_rows(10), 4)
+    assembly = HistoricalAssembly(RID)
+    assert assembly.feed(chunks[0] | change) is True
+    with pytest.raises(ServiceError) as caught:
+        assembly.rows()
+    assert caught.value.code == code
+
+
+def test_table_refuses_json_chunks_and_checks_the_order():
+    json_chunks, complete = _answer(_rows(6), 3)
+    assembly = HistoricalAssembly(RID)
+    for message in [*json_chunks, complete]:
+        assembly.feed(message)
+    assert not assembly.arrow
+    with pytest.raises(ServiceError, match="JSON rows"):
+        assembly.table()
+    swapped, complete = _arrow_answer(_rows(6), 3)
+    swapped[0]["seq"], swapped[1]["seq"] = 1, 0
+    assembly = HistoricalAssembly(RID)
+    for message in [*swapped, complete]:
+        assembly.feed(message)
+    with pytest.raises(ServiceError, match="ascending"):
+        assembly.table()

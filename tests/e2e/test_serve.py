@@ -6,13 +6,15 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
 
 import pytest
 
-from cbdata_client import CandleClient, ServiceError
+from cbdata_client import CandleClient, HistoricalAssembly, ServiceError
 from tests.e2e.conftest import FUNCTION_KEY, MASTER_KEY
 
 MIN = 60_000
@@ -34,13 +36,28 @@ def past_range(emu, minutes: int, ends_minutes_ago: int = 90) -> tuple[int, int]
     return end - minutes * MIN, end
 
 
-async def test_web_pubsub_and_http_serve_exactly_the_exchanges_candles(server, live_emulator):
+async def test_web_pubsub_and_http_serve_exactly_the_exchanges_candles(server, live_emulator, monkeypatch):
+    seen: list[str | None] = []  # the encoding of every chunk the client received
+    feed = HistoricalAssembly.feed
+
+    def watching(self, message):
+        if message.get("type") == "historical_data_chunk":
+            seen.append(message.get("encoding"))
+        return feed(self, message)
+
+    monkeypatch.setattr(HistoricalAssembly, "feed", watching)
     start, end = past_range(live_emulator, 2_500)
     truth = live_emulator.ground_truth("binance", "BTC/USDT", "1m", start, end)
     client = CandleClient(server.url, FUNCTION_KEY, timeout=60)
     rows = await asyncio.to_thread(client.historical, "binance", "BTC/USDT", "1m", start, end)
     assert rows == truth
+    assert seen and set(seen) == {"arrow"}  # pyarrow is installed here: Arrow chunks by default
     assert live_emulator.request_count("binance", "ohlcv") >= 3  # it had to fill the gap
+    for encoding in ("json", "arrow"):
+        seen.clear()
+        forced = CandleClient(server.url, FUNCTION_KEY, timeout=60, chunk_encoding=encoding)
+        assert await asyncio.to_thread(forced.historical, "binance", "BTC/USDT", "1m", start, end) == truth
+        assert set(seen) == {None if encoding == "json" else encoding}
     status, body = await asyncio.to_thread(
         http_get,
         f"{server.url}/api/ohlcv?exchange=binance&symbol=BTC/USDT&timeframe=1m&start={start}&end={end}",
@@ -56,6 +73,35 @@ async def test_web_pubsub_and_http_serve_exactly_the_exchanges_candles(server, l
         assert [[t, *values] for t, values in zip(stamps, frame.values.tolist(), strict=True)] == truth
         assert list(frame.columns) == ["open", "high", "low", "close", "volume"]
         assert frame.index.name == "timestamp"
+
+
+WITHOUT_PYARROW = """
+import json, sys
+sys.modules["pyarrow"] = None  # as if the client were installed without its pandas extra
+from cbdata_client import CandleClient, HistoricalAssembly
+from cbdata_client.arrow_chunks import arrow_support
+seen = set()
+feed = HistoricalAssembly.feed
+def watching(self, message):
+    if message.get("type") == "historical_data_chunk":
+        seen.add((message.get("encoding"), type(message.get("data")).__name__))
+    return feed(self, message)
+HistoricalAssembly.feed = watching
+url, key, start, end = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+rows = CandleClient(url, key, timeout=60).historical("binance", "BTC/USDT", "1m", start, end)
+print(json.dumps({"arrow": arrow_support(), "seen": sorted(seen), "rows": rows}))
+"""
+
+
+async def test_a_client_without_pyarrow_gets_json_chunks(server, live_emulator):
+    start, end = past_range(live_emulator, 600)
+    truth = live_emulator.ground_truth("binance", "BTC/USDT", "1m", start, end)
+    argv = [sys.executable, "-c", WITHOUT_PYARROW, server.url, FUNCTION_KEY, str(start), str(end)]
+    done = await asyncio.to_thread(subprocess.run, argv, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["arrow"] is False and out["seen"] == [[None, "list"]]
+    assert out["rows"] == truth
 
 
 async def test_keys_errors_timer_and_shutdown(server, live_emulator):

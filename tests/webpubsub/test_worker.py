@@ -218,3 +218,29 @@ async def test_a_corrupt_partition_fails_the_job_once_without_retry(
     again = await submit(services, limiter, request)
     await run_job(services, again, 1, webpubsub_sender, limiter)  # refetched: complete
     assert received(webpubsub_fake)[-1]["type"] == "historical_data_complete"
+
+
+async def test_arrow_chunks_end_to_end_give_the_ground_truth(
+    services, limiter, webpubsub_fake, webpubsub_sender, exchange_emulator
+):
+    """``"encoding": "arrow"`` through the queued job: every chunk is one base64 Arrow stream, the
+    decoded rows are the exchange's candles, and the chunks are larger than JSON ones."""
+    from cbdata_client.arrow_chunks import decode_chunk, table_rows
+    from shared.webpubsub.arrow_chunks import arrow_rows_per_chunk
+    from shared.webpubsub.chunks import rows_per_chunk
+
+    body = historical(encoding="arrow")
+    job = await submit(services, limiter, body)
+    assert parse_job(job).request.encoding == "arrow"
+    await run_job(services, job, 1, webpubsub_sender, limiter, max_message_bytes=SMALL)
+
+    messages = received(webpubsub_fake)
+    chunks = [m for m in messages if m["type"] == "historical_data_chunk"]
+    assert chunks and all(c["encoding"] == "arrow" and isinstance(c["data"], str) for c in chunks)
+    rows = [row for c in chunks for row in table_rows(decode_chunk(c["data"], c["count"]))]
+    assert rows == exchange_emulator.ground_truth("binance", "BTC/USDT", "1m", body["start"], body["end"])
+    done = messages[-1]
+    assert done["type"] == "historical_data_complete"
+    assert (done["count"], done["chunks"]) == (2_000, len(chunks))
+    assert len(chunks) == math.ceil(2_000 / arrow_rows_per_chunk(SMALL)) < 2_000 / rows_per_chunk(SMALL)
+    assert max(len(m.body) for m in webpubsub_fake.messages(CONN)) < SMALL
