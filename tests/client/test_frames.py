@@ -62,7 +62,7 @@ def test_http_error_bodies_keep_the_service_code():
 
 def test_historical_df_falls_back_to_web_pubsub_only_for_a_long_fill(monkeypatch):
     """auto: Parquet over HTTP first; RANGE_TOO_LARGE (a fill longer than HTTP answers) -> Web PubSub."""
-    from cbdata_client import CandleClient
+    from cbdata_client import CandleClient, candle_client
 
     client = CandleClient("http://127.0.0.1:9", "key")
     rows = [[1_704_067_200_000, 1.0, 2.0, 0.5, 1.5, 3.0]]
@@ -72,14 +72,15 @@ def test_historical_df_falls_back_to_web_pubsub_only_for_a_long_fill(monkeypatch
         calls.append("http")
         raise ServiceError("RANGE_TOO_LARGE", "not all stored yet", http_status=413)
 
-    def streamed(request, assembly, deadline):  # the Web PubSub conversation, answered at once
+    def streamed(request, assembly, negotiate, timeout):  # the Web PubSub conversation, answered at once
         calls.append("webpubsub")
+        assert request["encoding"] == "arrow"  # pyarrow is installed here: the compact chunks
         rid = request["request_id"]
         assembly.feed({"type": "historical_data_chunk", "request_id": rid, "seq": 0, "data": rows})
         assembly.feed({"type": "historical_data_complete", "request_id": rid, "count": 1, "chunks": 1})
 
     monkeypatch.setattr(client, "parquet", too_large)
-    monkeypatch.setattr(client, "_exchange", streamed)
+    monkeypatch.setattr(candle_client, "converse", streamed)
     frame = client.historical_df("binance", "BTC/USDT", "1m", 0, 1)
     assert calls == ["http", "webpubsub"] and frame["close"].tolist() == [1.5]
     with pytest.raises(ServiceError, match="RANGE_TOO_LARGE"):
