@@ -7,7 +7,6 @@ chunks drops the repeats by ``seq``. Every message is JSON (orjson) under ``max_
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -23,7 +22,7 @@ from shared.logging_config import log_context
 from shared.telemetry import metrics
 from shared.telemetry.spans import span
 from shared.webpubsub import messages
-from shared.webpubsub.arrow_chunks import arrow_chunk_messages, arrow_rows_per_chunk
+from shared.webpubsub.arrow_chunks import arrow_rows_per_chunk, encode_chunks
 from shared.webpubsub.chunks import Rechunker, chunk_messages, rows_per_chunk
 
 if TYPE_CHECKING:  # typing only: composition is a higher layer (no runtime import)
@@ -80,10 +79,8 @@ class _ChunkSender:
         self.seq = self.count = 0
 
     async def send(self, table: pa.Table) -> None:
-        if self._arrow:  # compression is CPU work (pyarrow releases the GIL meanwhile)
-            encoded = await asyncio.to_thread(
-                arrow_chunk_messages, self.request_id, self.seq, table, self._max
-            )
+        if self._arrow:  # CPU work, on the one encoding thread (arrow_chunks)
+            encoded = await encode_chunks(self.request_id, self.seq, table, self._max)
         else:
             encoded = chunk_messages(self.request_id, self.seq, rows_of(table), self._max)
         for message in encoded:
