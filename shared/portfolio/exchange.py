@@ -6,11 +6,18 @@ candle service's clients and these never share keys. Every call goes through the
 policy (429 and 5xx are retried with backoff; a rejected key is not) and every error is mapped to the
 service's errors with the keys scrubbed from its text (``shared.exchange.ccxt.connector``, shared with
 the candle plugin). ``requests_made`` counts HTTP requests.
+
+ccxt logs every request's headers at DEBUG, and those carry the API key (Binance ``X-MBX-APIKEY``;
+OKX ``OK-ACCESS-KEY`` and the passphrase). The accounts' clients therefore log through their own
+logger, ``shared.portfolio.ccxt``, which carries the project's ``RedactionFilter`` itself (so even a
+handler without it, e.g. a test's capture handler, sees masked records), and every account's keys
+are registered with ``shared.redaction`` before its client is built.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -18,8 +25,12 @@ from typing import Any
 from shared.exchange.ccxt.config import CREDENTIAL_KEYS, ccxt_config, deep_merge
 from shared.exchange.ccxt.connector import CcxtConnector, retry_policy
 from shared.portfolio.credentials import AccountKeys
-from shared.portfolio.redaction import CCXT_LOGGER, SCRUBBER
+from shared.redaction import RedactionFilter, register
 from shared.settings import CcxtSettings
+
+CCXT_LOGGER = logging.getLogger("shared.portfolio.ccxt")
+if not any(isinstance(f, RedactionFilter) for f in CCXT_LOGGER.filters):
+    CCXT_LOGGER.addFilter(RedactionFilter())
 
 # Spot balances and trades only: Binance's margin-pair lists (two requests per markets load, made
 # when ccxt has a key) are not needed. CCXT_EXCHANGE_OPTIONS can still turn them back on.
@@ -27,11 +38,11 @@ PORTFOLIO_DEFAULTS: dict[str, Any] = {"options": {"fetchMargins": False}}
 
 
 def account_config(settings: CcxtSettings, exchange_id: str, keys: AccountKeys) -> dict[str, Any]:
-    """ccxt's constructor config; it logs through the scrubbing logger (redaction.py). ``verbose`` is
+    """ccxt's constructor config; it logs through the redacting ``CCXT_LOGGER``. ``verbose`` is
     forced off: ccxt prints verbose requests, headers and keys included, straight to stdout."""
     config = deep_merge(PORTFOLIO_DEFAULTS, ccxt_config(settings, exchange_id))
     config = {k: v for k, v in config.items() if k not in CREDENTIAL_KEYS}
-    SCRUBBER.add(keys.values())
+    register(*keys.values())
     return {**config, **keys.ccxt_config(), "logger": CCXT_LOGGER, "verbose": False}
 
 
