@@ -5,14 +5,16 @@ Reads top to bottom:
 1. ``open()`` validates the request (cheap checks first: range, size, exchange on the allow-list),
    clips the end to the last closed candle, asks the store what is missing and plans the fewest
    exchange requests for it. No exchange is contacted when nothing is missing.
-2. ``CandleStream.batches()`` walks the range in time order: stored stretches come straight from the
-   store; each missing stretch is filled chunk by chunk (whole windows up to the end of a storage
-   partition, so each partition is written about once), stored, then streamed from the store, so
-   stored and fresh candles interleave in order and memory stays bounded however long the range is.
-3. ``_fill()`` is single-flight per series in this process: under the series' lock it re-reads what
-   is still missing, so two overlapping requests download each span once. Across instances the
-   store's conditional writes keep the data whole; before that each span is claimed in storage
-   (``claims``, when given): one instance fetches it, the others wait for it to be stored.
+2. ``CandleStream.batches()`` (``stream.py``) walks the range in time order: stored stretches come
+   straight from the store; each missing stretch is filled chunk by chunk (whole windows up to the
+   end of a storage partition, so each partition is written about once), stored, then streamed from
+   the store, so stored and fresh candles interleave in order and memory stays bounded however long
+   the range is.
+3. ``fill()`` (downloading through ``span_fetch.py``) is single-flight per series in this process:
+   under the series' lock it re-reads what is still missing, so two overlapping requests download
+   each span once. Across instances the store's conditional writes keep the data whole; before that
+   each span is claimed in storage (``claims``, when given): one instance fetches it, the others
+   wait for it to be stored.
 4. ``sync()`` brings one watched target up to date from the end of its coverage (or a backfill start).
 """
 
@@ -22,25 +24,21 @@ import asyncio
 import logging
 import time
 import weakref
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
-
-import pyarrow as pa
 
 from shared.errors import InvalidRequestError, RangeTooLargeError
 from shared.exchange.client import ExchangeClient, closed_boundary
 from shared.exchange.registry import ExchangeRegistry
 from shared.fetch.archive_fill import ArchiveFiller
 from shared.fetch.claims import SpanClaims
-from shared.fetch.page_writer import PageWriter
-from shared.fetch.planning import FetchPlan, plan_fetch, split_span
-from shared.fetch.progress import FetchTally, ProgressCallback, report
+from shared.fetch.planning import plan_fetch
+from shared.fetch.progress import FetchTally
+from shared.fetch.span_fetch import download_span
+from shared.fetch.stream import CandleStream
 from shared.intervals import align
 from shared.series import SeriesKey
 from shared.store import CandleStore, SeriesInfo
-from shared.store.layout import partition_bounds
-from shared.telemetry import metrics
 from shared.timeframes import candle_count, floor_to
 
 log = logging.getLogger(__name__)
@@ -149,7 +147,7 @@ class CandleService:
 
                 async def fetch(part: tuple[int, int]) -> None:
                     nonlocal first
-                    first = await self._fetch_span(series, part, plugin, tally, first)
+                    first = await download_span(self.store, series, part, plugin, tally, first)
 
                 if self.claims is None:
                     await fetch(fetch_span)
@@ -162,40 +160,6 @@ class CandleService:
                         not_after=self.closed_end(series),
                         history_from=first,
                     )
-
-    async def _fetch_span(
-        self,
-        series: SeriesKey,
-        fetch_span: tuple[int, int],
-        plugin: ExchangeClient,
-        tally: FetchTally,
-        first: int | None,
-    ) -> int | None:
-        """Download ``fetch_span`` page by page, storing as it goes; the oldest stored candle after."""
-        # stored candles before the span prove the exchange serves that history: no probe
-        known = first is not None and first < fetch_span[0]
-        writer = PageWriter(self.store, series)
-        pages = plugin.fetch_ohlcv(series.symbol, series.timeframe, *fetch_span, history_known=known)
-        started = time.monotonic()
-        try:
-            async for page in pages:
-                await writer.add(page)
-                tally.requests += 1
-                metrics.exchange_request(series.exchange)
-                await tally.page_done(page.end_ms - page.start_ms)
-        except BaseException as exc:
-            metrics.exchange_request(series.exchange, metrics.outcome_of(exc))
-            # keep every page fetched before the failure, without hiding the failure itself
-            try:
-                await writer.flush()
-            except Exception:
-                log.exception("%s: could not store the pages fetched before a failure", series)
-            raise
-        await writer.flush()
-        metrics.fetched(series, writer.candles_written, time.monotonic() - started)
-        tally.candles += writer.candles_written
-        tally.writes += writer.partition_writes
-        return writer.first_ts if first is None and writer.first_ts is not None else first
 
     # -- what is stored ------------------------------------------------------------------------
     async def latest_timestamp(self, series: SeriesKey) -> int | None:
@@ -234,52 +198,3 @@ class CandleService:
             tally.writes,
         )
         return SyncResult(series, tally.candles, tally.requests, tally.writes, start, stream.end)
-
-
-def _partition_end(ts: int, *, tf_ms: int) -> int:
-    return partition_bounds(ts, tf_ms)[1]
-
-
-class CandleStream:
-    """One opened request: the served range, the plan, and the batches in timestamp order."""
-
-    def __init__(
-        self,
-        service: CandleService,
-        series: SeriesKey,
-        start: int,
-        end: int,
-        plan: FetchPlan,
-        plugin: ExchangeClient | None,
-        limit: int,
-    ) -> None:
-        self.service, self.series, self.start, self.end = service, series, start, end
-        self.plan, self.plugin, self.limit = plan, plugin, limit
-        self.tally = FetchTally(None, plan, candle_count(start, end, series.tf_ms), series.tf_ms)
-
-    @property
-    def requests_made(self) -> int:
-        return self.tally.requests
-
-    async def batches(self, progress: ProgressCallback | None = None) -> AsyncIterator[pa.Table]:
-        store, series, tally = self.service.store, self.series, self.tally
-        windows_per_chunk = self.service.windows_per_chunk
-        tally.callback = progress
-        if self.plan.spans:
-            await report(progress, tally.progress())
-        cursor = self.start
-        for span in self.plan.spans:
-            assert self.plugin is not None
-            edge = partial(_partition_end, tf_ms=series.tf_ms)
-            for rest in await self.service.fill_from_archive(series, span, self.limit, tally):
-                for chunk in split_span(rest, series.tf_ms, self.limit, windows_per_chunk, edge):
-                    if cursor < chunk[0]:
-                        async for batch in store.read(series, cursor, chunk[0]):
-                            yield batch
-                    await self.service.fill(series, chunk, self.plugin, self.limit, tally)
-                    async for batch in store.read(series, *chunk):
-                        yield batch
-                    cursor = chunk[1]
-        if cursor < self.end:
-            async for batch in store.read(series, cursor, self.end):
-                yield batch
