@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 PER_CONNECTION_UNACKED_BYTES = 64 * 1024 * 1024
+MAX_MESSAGE_BYTES = 1_048_576  # the service's limit of one message, inbound or sent through the REST API
 
 
 @dataclass(frozen=True)

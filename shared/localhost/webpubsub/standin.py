@@ -11,9 +11,10 @@
 client first gets ``{"type":"system","event":"connected",...}`` (plus ``reconnectionToken`` when
 reliable). ``POST /api/hubs/{hub}/connections/{id}/:send`` (202; 404 for an unknown connection) delivers
 the body to that socket as one server message, ``HEAD`` on the connection answers 200 or 404; both check
-the SDK's bearer token (``tokens.verify_service_token``), else 401. Only the app's own ``hubs`` are
-served (404 for any other, token or not). Bounds (``limits``): connections at once, kept bytes across
-connections, and a per-connection outbox with a send timeout, so one slow client never stalls a sender.
+the SDK's bearer token, else 401 (``rest_api``). Open connections are kept in ``registry``. Only the
+app's own ``hubs`` are served (404 for any other, token or not). Bounds (``limits``): connections at
+once, kept bytes across connections, and a per-connection outbox with a send timeout, so one slow
+client never stalls a sender.
 
 Choices where the real service differs or is not documented:
 - A client ``event`` is passed to ``dispatch`` and its ``ackId`` answered after dispatch returned: success;
@@ -46,12 +47,13 @@ from aiohttp import WSMsgType, web
 from shared.localhost.webpubsub import protocol as wire
 from shared.localhost.webpubsub.connection import RECOVERY_SECONDS, Connection
 from shared.localhost.webpubsub.events import Dispatch, UserEventCall, handle_event, receive
-from shared.localhost.webpubsub.limits import StandInLimits, UnackedBudget
+from shared.localhost.webpubsub.limits import MAX_MESSAGE_BYTES, StandInLimits, UnackedBudget
 from shared.localhost.webpubsub.protocol import ClientFrame
-from shared.localhost.webpubsub.tokens import TokenRejected, verify_client_token, verify_service_token
+from shared.localhost.webpubsub.registry import ConnectionRegistry
+from shared.localhost.webpubsub.rest_api import RestApi, require_hub
+from shared.localhost.webpubsub.tokens import TokenRejected, verify_client_token
 
 log = logging.getLogger(__name__)
-MAX_MESSAGE_BYTES = 1_048_576
 
 
 class WebPubSubStandIn:
@@ -68,80 +70,34 @@ class WebPubSubStandIn:
         self._hubs = {h.lower() for h in hubs} if hubs is not None else None  # None: any hub
         self.limits = limits or StandInLimits()
         self._budget = UnackedBudget(self.limits.max_unacked_bytes)
-        self._connections: dict[str, Connection] = {}
-        self._closing = False
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._connections = ConnectionRegistry()
+        self._rest = RestApi(access_key, self._connections, self._hubs)
 
     def routes(self, app: web.Application) -> None:
         app.router.add_get("/client/hubs/{hub}", self._client)
-        app.router.add_post("/api/hubs/{hub}/connections/{connection_id}/:send", self._send)
-        app.router.add_route("HEAD", "/api/hubs/{hub}/connections/{connection_id}", self._exists)
+        app.router.add_post("/api/hubs/{hub}/connections/{connection_id}/:send", self._rest.send)
+        app.router.add_route("HEAD", "/api/hubs/{hub}/connections/{connection_id}", self._rest.exists)
 
     def unacked_bytes(self) -> int:
         """Bytes kept for recovery, all connections together (at most ``limits.max_unacked_bytes``)."""
         return self._budget.used
 
-    def _own_hub(self, hub: str) -> None:
-        if self._hubs is not None and hub.lower() not in self._hubs:
-            raise web.HTTPNotFound(text=f"no hub {hub[:64]!r} here")
-
     def connection_ids(self, hub: str | None = None) -> list[str]:
-        return [c for c, conn in self._connections.items() if hub is None or conn.hub.lower() == hub.lower()]
+        return self._connections.ids(hub)
 
     async def close(self) -> None:
-        """Close every socket and end their tasks: a ``disconnected`` message, then close code 1008, which
-        stops the official client's 30 s recovery attempts (it reconnects afresh if it is set to)."""
-        self._closing = True
-        connections, self._connections = list(self._connections.values()), {}
-        for connection in connections:
-            if connection.ws is not None and not connection.ws.closed:
-                try:
-                    await connection.send_frame(wire.disconnected("the service is shutting down"))
-                except ConnectionError:
-                    pass
-            await connection.close(1008, "the service is shutting down")
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-
-    # -- REST API for the app ------------------------------------------------------------------
-    def _find(self, request: web.Request) -> Connection | None:
-        try:
-            url = f"{request.scheme}://{request.host}{request.raw_path}"  # as the SDK signed it
-            verify_service_token(request.headers.get("Authorization"), self._access_key, url)
-        except TokenRejected as exc:
-            raise web.HTTPUnauthorized(text=str(exc)) from None
-        hub, connection_id = request.match_info["hub"], request.match_info["connection_id"]
-        self._own_hub(hub)
-        connection = self._connections.get(connection_id)
-        return connection if connection is not None and connection.hub.lower() == hub.lower() else None
-
-    async def _exists(self, request: web.Request) -> web.Response:
-        return web.Response(status=200 if self._find(request) is not None else 404)
-
-    async def _send(self, request: web.Request) -> web.Response:
-        connection = self._find(request)
-        if connection is None:
-            return web.json_response({"code": "ConnectionNotFound"}, status=404)
-        body = await request.read()
-        if len(body) > MAX_MESSAGE_BYTES:
-            return web.json_response({"code": "MessageTooLarge"}, status=413)
-        try:
-            payload = wire.payload_from_body(body, request.headers.get("Content-Type", ""))
-            await connection.send_payload(payload)
-        except wire.InvalidPayload as exc:
-            return web.json_response({"code": "InvalidPayload", "message": str(exc)}, status=400)
-        except ConnectionError:
-            return web.json_response({"code": "ConnectionNotFound"}, status=404)
-        return web.Response(status=202)
+        """Close every socket and end their tasks (``ConnectionRegistry.close``)."""
+        await self._connections.close()
 
     # -- the client WebSocket ------------------------------------------------------------------
     async def _client(self, request: web.Request) -> web.StreamResponse:
         hub = request.match_info["hub"]
-        self._own_hub(hub)
+        require_hub(self._hubs, hub)
         try:
             claims = verify_client_token(request.query.get("access_token"), self._access_key, hub)
         except TokenRejected as exc:
             raise web.HTTPUnauthorized(text=str(exc)) from None
-        if self._closing:
+        if self._connections.closing:
             raise web.HTTPServiceUnavailable(text="the service is shutting down")
         if (
             len(self._connections) >= self.limits.max_connections
@@ -187,8 +143,8 @@ class WebPubSubStandIn:
             self._budget,
         )
         connection.ws = ws
-        connection.on_drop = self._forget
-        self._connections[connection.connection_id] = connection
+        connection.on_drop = self._connections.forget
+        self._connections.add(connection)
         log.info("web pubsub stand-in: client %s connected to hub %s", connection.connection_id, hub)
         return connection
 
@@ -235,30 +191,16 @@ class WebPubSubStandIn:
         if connection.ws is not ws:  # already replaced by a recovery, or closed by ``close``
             return
         connection.ws = None
-        if connection.reliable and not client_closed and not self._closing and not connection.dropped:
+        if (
+            connection.reliable
+            and not client_closed
+            and not self._connections.closing
+            and not connection.dropped
+        ):
             loop = asyncio.get_running_loop()
-            connection.expiry = loop.call_later(RECOVERY_SECONDS, self._expire, connection)
+            connection.expiry = loop.call_later(RECOVERY_SECONDS, self._connections.expire, connection)
             return
-        await self._drop(connection)
-
-    def _expire(self, connection: Connection) -> None:
-        if connection.ws is None and self._connections.get(connection.connection_id) is connection:
-            task = asyncio.create_task(self._drop(connection))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-
-    def _forget(self, connection: Connection) -> None:
-        """A connection dropped as too slow: no longer addressable; its socket and tasks end after."""
-        if self._connections.get(connection.connection_id) is connection:
-            del self._connections[connection.connection_id]
-            task = asyncio.create_task(self._drop(connection))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-
-    async def _drop(self, connection: Connection) -> None:
-        self._connections.pop(connection.connection_id, None)
-        await connection.close(1000, "")
-        log.info("web pubsub stand-in: client %s disconnected", connection.connection_id)
+        await self._connections.drop(connection)
 
     async def _handle_event(self, connection: Connection, frame: ClientFrame) -> None:
         await handle_event(self._dispatch, connection, frame)
