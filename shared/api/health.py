@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from shared.errors import DataServiceError
 from shared.health import DOWN, PART_DEADLINE_SECONDS, Part, check_parts
+from shared.health.job_queue import job_queue_access
 from shared.health.parts import exchange_part, queue_part, storage_part, webpubsub_part
 from shared.health.report import Check, body_of
 from shared.storage.blob_options import probe_options
@@ -55,10 +56,16 @@ def _checks(services: Services, queue_name: str | None, deep: bool) -> list[Chec
         return await storage_part(services.backend, settings.storage.type, services.store.quarantine)
 
     checks: list[Check] = [("storage", storage)]
-    if queue_name and settings.azure_webjobs_storage is not None:
-        connection = settings.azure_webjobs_storage.get_secret_value()
+    access = job_queue_access(
+        settings.azure_webjobs_storage.get_secret_value() if settings.azure_webjobs_storage else None,
+        settings.azure_webjobs_storage_queue_service_uri,
+        settings.azure_webjobs_storage_account_name,
+        settings.azure_webjobs_storage_credential,
+        settings.azure_webjobs_storage_client_id,
+    )
+    if queue_name and access is not None:
         options = {**probe_options(settings.storage), "retry_total": 0}
-        checks.append(("queue", lambda: queue_part(connection, queue_name, options)))
+        checks.append(("queue", lambda: queue_part(access, queue_name, options)))
     if settings.webpubsub_connection_string is not None:
         connection_string = settings.webpubsub_connection_string.get_secret_value()
 

@@ -2,8 +2,9 @@
 an account or a key (details go to the operator's log).
 
 * ``storage``: one cheap call (``backend.ping``); ``degraded`` when partitions are quarantined.
-* ``queue``: the historical job queue in ``AzureWebJobsStorage`` (only where that is set): one
-  ``get_queue_properties`` call, no retry; reports the approximate backlog.
+* ``queue``: the historical job queue in ``AzureWebJobsStorage`` (only where that is set, as a
+  connection string or identity-based: ``job_queue``): one ``get_queue_properties`` call, no retry;
+  reports the approximate backlog.
 * ``webpubsub``: the connection string's parts (only where it is set); no call.
 * ``exchange:<id>``: one cheap public call (server time, or the markets), admin-only deep check.
 """
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.errors import DataServiceError
+from shared.health.job_queue import JobQueueAccess, queue_client, token_credential
 
 log = logging.getLogger(__name__)
 OK, DEGRADED, DOWN = "ok", "degraded", "down"
@@ -47,22 +49,30 @@ async def storage_part(backend: Any, storage_type: str, quarantine: Any = None) 
     return Part("storage", OK, "OK", details)
 
 
-async def queue_part(connection_string: str, queue_name: str, options: dict[str, Any]) -> Part:
+async def queue_part(access: str | JobQueueAccess, queue_name: str, options: dict[str, Any]) -> Part:
+    """``access``: ``AzureWebJobsStorage`` in either form (``job_queue``); a string is a connection
+    string."""
     from azure.core.exceptions import AzureError, ResourceNotFoundError
-    from azure.storage.queue.aio import QueueClient
 
+    if isinstance(access, str):
+        access = JobQueueAccess(connection_string=access)
+    credential = token_credential(access) if access.identity_based else None
     try:
-        client = QueueClient.from_connection_string(connection_string, queue_name, **options)
-    except (ValueError, AzureError):
-        return Part("queue", DOWN, "CONFIGURATION_ERROR", {"queue": queue_name})
-    try:
-        async with client:
-            properties = await client.get_queue_properties()
-    except ResourceNotFoundError:  # the host creates it on first use
-        return Part("queue", OK, "OK", {"queue": queue_name, "messages": 0})
-    except AzureError as exc:
-        log.warning("health: queue %s unreachable (%s)", queue_name, type(exc).__name__)
-        return Part("queue", DOWN, "QUEUE_UNREACHABLE", {"queue": queue_name})
+        try:
+            client = queue_client(access, queue_name, options, credential)
+        except (ValueError, AzureError):
+            return Part("queue", DOWN, "CONFIGURATION_ERROR", {"queue": queue_name})
+        try:
+            async with client:
+                properties = await client.get_queue_properties()
+        except ResourceNotFoundError:  # the host creates it on first use
+            return Part("queue", OK, "OK", {"queue": queue_name, "messages": 0})
+        except AzureError as exc:  # with identity: also ClientAuthenticationError (no identity here)
+            log.warning("health: queue %s unreachable (%s)", queue_name, type(exc).__name__)
+            return Part("queue", DOWN, "QUEUE_UNREACHABLE", {"queue": queue_name})
+    finally:
+        if credential is not None:
+            await credential.close()
     count = properties.approximate_message_count or 0
     return Part("queue", OK, "OK", {"queue": queue_name, "messages": count})
 

@@ -76,6 +76,27 @@ class Settings(BaseSettings):
     azure_webjobs_storage: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("AzureWebJobsStorage", "azure_webjobs_storage")
     )
+    # ... or identity-based, as the Bicep sets it (shared.health.job_queue reads the queue either way)
+    azure_webjobs_storage_queue_service_uri: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "AzureWebJobsStorage__queueServiceUri", "azure_webjobs_storage_queue_service_uri"
+        ),
+    )
+    azure_webjobs_storage_account_name: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "AzureWebJobsStorage__accountName", "azure_webjobs_storage_account_name"
+        ),
+    )
+    azure_webjobs_storage_credential: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("AzureWebJobsStorage__credential", "azure_webjobs_storage_credential"),
+    )
+    azure_webjobs_storage_client_id: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("AzureWebJobsStorage__clientId", "azure_webjobs_storage_client_id"),
+    )
     webpubsub_max_requests_per_connection: int = Field(default=2, ge=1, le=100)
     request_max_bytes: int = Field(default=65_536, ge=1_024, le=10_485_760)
     # keys of the local host (`cbdata serve`): generated and printed at start-up when unset
