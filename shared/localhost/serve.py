@@ -27,8 +27,6 @@ from shared.localhost.host.bindings import index
 from shared.localhost.host.keys import HostKeys
 from shared.settings import Settings, load_settings
 
-CONNECTION_SETTING = "WebPubSubConnectionString"
-
 
 def run(host: str = "127.0.0.1", port: int = 7071) -> int:
     try:
@@ -48,7 +46,7 @@ async def serve(host: str, port: int, stop: asyncio.Event | None = None) -> int:
     from shared.logging_config import configure_logging
 
     port = port or _free_port(host)
-    settings = await asyncio.to_thread(_settings_for, host, port)
+    settings = await asyncio.to_thread(settings_for, host, port)
     configure_logging(settings.log.level)
     os.environ.setdefault("WEBPUBSUB_HUB", settings.webpubsub_hub)  # function_app reads it at import
     services = Services.create(settings)
@@ -78,12 +76,15 @@ async def serve(host: str, port: int, stop: asyncio.Event | None = None) -> int:
     return 0
 
 
-def _settings_for(host: str, port: int) -> Settings:
+def settings_for(host: str, port: int) -> Settings:
+    """The settings, with a generated Web PubSub connection string for the stand-in when none is set.
+    It is passed as a settings override, not written to ``os.environ``: the local host installs these
+    services for every function (``runtime.install``), and nothing else reads the variable."""
     settings = load_settings()
     if settings.webpubsub_connection_string is None:
         key = base64.b64encode(secrets.token_bytes(32)).decode()
-        os.environ[CONNECTION_SETTING] = f"Endpoint={_url(host, port)};AccessKey={key};Version=1.0;"
-        settings = load_settings()
+        connection = f"Endpoint={_url(host, port)};AccessKey={key};Version=1.0;"
+        settings = load_settings(webpubsub_connection_string=connection)
     return settings
 
 
