@@ -53,7 +53,8 @@ class RetryPolicy:
         if retry_after_s is not None and retry_after_s > self.max_delay_s:
             return None
         factor = rng.uniform(self.min_jitter, 1.0)
-        backoff = min(self.max_delay_s, self.base_delay_s * 2 ** (attempt - 1)) * factor
+        doubled = self.base_delay_s * 2 ** min(attempt - 1, 64)  # capped: 2**1024 overflows a float
+        backoff = min(self.max_delay_s, doubled) * factor
         return max(backoff, retry_after_s or 0.0)
 
 

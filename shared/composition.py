@@ -65,7 +65,8 @@ class Services:
         candles = CandleService(
             store,
             exchanges,
-            claims=SpanClaims(store),  # instances that share the store fetch each span once
+            # instances that share the store fetch each span once
+            claims=SpanClaims(store, ttl_seconds=settings.fetch_claim_ttl_seconds),
             max_request_candles=settings.max_request_candles,
             closed_margin_seconds=settings.ccxt.closed_candle_margin_seconds,
             backfill_days=settings.sync.backfill_days,

@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -36,14 +37,25 @@ from shared.backoff import RetryPolicy, Sleep, on, retrying
 from shared.errors import ConflictError, StorageError
 from shared.intervals import Interval, align
 from shared.series import SeriesKey
+from shared.settings import DEFAULT_FETCH_CLAIM_TTL_SECONDS
 from shared.store import CandleStore, layout
 
 log = logging.getLogger(__name__)
 ROOT = "claims/"
 CELL_PAGES = 10  # one claim covers this many exchange pages
-TTL_SECONDS = 60.0  # a crashed holder's claim is taken over after this; renewed every third of it
-# waiting for another instance: short polls first, then every 0.25-0.5 s, long enough to outlive a TTL
-WAIT = RetryPolicy(max_attempts=160, base_delay_s=0.05, max_delay_s=0.5, min_jitter=0.5)
+# a crashed holder's claim is taken over after this; renewed every third of it (FETCH_CLAIM_TTL_SECONDS)
+TTL_SECONDS = DEFAULT_FETCH_CLAIM_TTL_SECONDS
+
+
+def wait_policy(ttl_seconds: float) -> RetryPolicy:
+    """Waiting for another instance: short polls first, then every 0.25-0.5 s (0.375 s on average),
+    as many as outlive a claim of ``ttl_seconds`` on average (at least 160: 170 for the default)."""
+    mean_poll_s = 0.5 * (1 + 0.5) / 2
+    attempts = max(160, math.ceil(ttl_seconds / mean_poll_s) + 10)  # +10: the short first polls
+    return RetryPolicy(max_attempts=attempts, base_delay_s=0.05, max_delay_s=0.5, min_jitter=0.5)
+
+
+WAIT = wait_policy(TTL_SECONDS)
 
 FetchSpan = Callable[[Interval], Awaitable[None]]
 
@@ -65,13 +77,14 @@ class SpanClaims:
         *,
         owner: str | None = None,
         ttl_seconds: float = TTL_SECONDS,
-        wait: RetryPolicy = WAIT,
+        wait: RetryPolicy | None = None,  # default: ``wait_policy(ttl_seconds)``
         clock: Callable[[], float] = time.time,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self._store, self._backend = store, store.backend
         self.owner = owner or uuid.uuid4().hex
-        self._ttl, self._wait, self._clock, self._sleep = ttl_seconds, wait, clock, sleep
+        self._ttl, self._clock, self._sleep = ttl_seconds, clock, sleep
+        self._wait = wait or wait_policy(ttl_seconds)
 
     async def fetch_once(
         self,

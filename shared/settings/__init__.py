@@ -7,6 +7,7 @@
 """
 
 from shared.settings.groups import (
+    DEFAULT_FETCH_CLAIM_TTL_SECONDS,
     DEFAULT_HUB,
     HUB_PATTERN,
     CcxtSettings,
@@ -19,6 +20,7 @@ from shared.settings.groups import (
 from shared.settings.model import GROUPS, SECRET_SETTINGS, Settings, load_settings
 
 __all__ = [
+    "DEFAULT_FETCH_CLAIM_TTL_SECONDS",
     "DEFAULT_HUB",
     "GROUPS",
     "HUB_PATTERN",

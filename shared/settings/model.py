@@ -22,7 +22,7 @@ from pydantic_settings.exceptions import SettingsError
 from shared.errors import ConfigurationError
 from shared.settings import groups
 from shared.settings.errors import secret_env_names, to_configuration_error
-from shared.settings.groups import DEFAULT_HUB, HUB_PATTERN
+from shared.settings.groups import DEFAULT_FETCH_CLAIM_TTL_SECONDS, DEFAULT_HUB, HUB_PATTERN
 from shared.settings.parsing import SettingValueError as Bad
 from shared.settings.parsing import check_url, is_url
 from shared.settings.sources import (
@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     archive_enabled: bool = True
     binance_archive_url: str = "https://data.binance.vision"
     max_request_candles: int = Field(default=1_000_000, ge=1)
+    # how long a fetch claim lasts unless renewed (its holder renews it every third of this)
+    fetch_claim_ttl_seconds: float = Field(default=DEFAULT_FETCH_CLAIM_TTL_SECONDS, ge=5, le=3600)
     http_max_candles: int = Field(default=100_000, ge=1)
     webpubsub_hub: str = Field(default=DEFAULT_HUB, pattern=HUB_PATTERN)
     # The Web PubSub extension's own setting name; the service SDK reads the same value to send messages.
