@@ -49,13 +49,10 @@ async def storage_part(backend: Any, storage_type: str, quarantine: Any = None) 
     return Part("storage", OK, "OK", details)
 
 
-async def queue_part(access: str | JobQueueAccess, queue_name: str, options: dict[str, Any]) -> Part:
-    """``access``: ``AzureWebJobsStorage`` in either form (``job_queue``); a string is a connection
-    string."""
+async def queue_part(access: JobQueueAccess, queue_name: str, options: dict[str, Any]) -> Part:
+    """``access``: ``AzureWebJobsStorage`` in either form (``job_queue``)."""
     from azure.core.exceptions import AzureError, ResourceNotFoundError
 
-    if isinstance(access, str):
-        access = JobQueueAccess(connection_string=access)
     credential = token_credential(access) if access.identity_based else None
     try:
         try:
