@@ -195,8 +195,8 @@ def table(results: dict[str, dict]) -> str:
     names = list(results)
     lines = [
         "Issue 14 table: a stored year of BTC/USDT 1m (525,600 candles) through `cbdata serve`, client in",
-        "another process on the same machine. The machine (2 cores) is shared with other helpers' test",
-        "runs right now: figures vary from run to run.",
+        f"another process on the same machine (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} "
+        "cores when the table was printed; figures vary from run to run on a busy machine).",
         "",
         "| path | target, local | " + " | ".join(names) + " |",
         "|---|---|" + "---|" * len(names),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 
 import azure.functions as func
@@ -10,6 +11,7 @@ from shared import runtime
 from shared.api.http_handlers import HttpResult, error_result
 from shared.api.query import single_params
 from shared.composition import Services
+from shared.memory import release_free_memory
 
 
 def to_response(result: HttpResult) -> func.HttpResponse:
@@ -35,6 +37,8 @@ async def answer(handler: Callable[[Services], Awaitable[HttpResult]]) -> func.H
     except Exception as exc:
         return to_response(error_result(exc))
     try:
-        return to_response(await handler(services))
+        response = to_response(await handler(services))
     except Exception as exc:  # e.g. a repeated query parameter, found while reading the request
         return to_response(error_result(exc))
+    await asyncio.to_thread(release_free_memory)  # what building the answer freed (shared/memory.py)
+    return response

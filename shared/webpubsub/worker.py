@@ -19,6 +19,7 @@ The per-connection slot is renewed when an attempt starts and released when the 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING
 
@@ -33,6 +34,7 @@ from shared.errors import (
 )
 from shared.host_json import host_options
 from shared.logging_config import log_context
+from shared.memory import release_free_memory
 from shared.telemetry import metrics
 from shared.telemetry.spans import span
 from shared.webpubsub import messages
@@ -133,6 +135,7 @@ async def _run(
     finally:
         if release:
             await _release(limiter, parsed)
+        await asyncio.to_thread(release_free_memory)  # what serving the job freed (shared/memory.py)
 
 
 async def _send_error(sender: ConnectionSender, job: HistoricalJob, exc: Exception) -> None:
