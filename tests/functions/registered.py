@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from functools import cache
 
+import azure.functions as func
+
 import function_app
 
 
@@ -16,3 +18,20 @@ def functions() -> dict:
 
 def bindings(name: str) -> list[dict]:
     return json.loads(functions()[name].get_function_json())["bindings"]
+
+
+class Out(func.Out):
+    """An output binding's value, as the host would collect it."""
+
+    def __init__(self) -> None:
+        self.value = None
+
+    def set(self, value) -> None:
+        self.value = value
+
+    def get(self):
+        return self.value
+
+
+def get(route: str, **params: str) -> func.HttpRequest:
+    return func.HttpRequest(method="GET", url=f"/api/{route}", params=params, body=b"")

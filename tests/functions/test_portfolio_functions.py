@@ -10,14 +10,10 @@ import pytest
 from azure.functions.timer import TimerRequest
 
 import function_app
-from tests.functions.registered import bindings
+from tests.functions.registered import bindings, get
 from tests.portfolio.helpers import creds, scripted_account
 
 pytestmark = pytest.mark.emulator
-
-
-def get(route: str, **params: str) -> func.HttpRequest:
-    return func.HttpRequest(method="GET", url=f"/api/{route}", params=params, body=b"")
 
 
 def body(response: func.HttpResponse) -> dict:
