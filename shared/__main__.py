@@ -1,5 +1,5 @@
 """``python -m shared`` / ``cbdata``: the command line (see ``shared.cli``)."""
 
-from shared.cli import main
+from shared.cli import run
 
-raise SystemExit(main())
+raise SystemExit(run())

@@ -1,10 +1,14 @@
-"""``shared.memory``: freed heap pages go back to the OS after a large answer (glibc's malloc_trim)."""
+"""``shared.memory``: freed heap pages go back to the OS after a large answer (glibc's malloc_trim);
+Arrow allocates from the system allocator; a ``cbdata`` process keeps pandas out."""
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -42,3 +46,43 @@ def test_freed_heap_memory_is_returned_to_the_os():
     after = _rss_bytes()
     libc.free(blocks[-1])
     assert before - after > 60 * 1024 * 1024, (before, after)
+
+
+def _fresh_python(code: str) -> str:
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_importing_the_package_puts_arrows_cpp_allocations_on_the_system_allocator():
+    # pa.set_memory_pool() would change only the pool of pyarrow's Python calls; the C++ default is
+    # read from the environment once, when pyarrow loads
+    code = "import shared, pyarrow as pa; print(pa.default_memory_pool().backend_name)"
+    assert _fresh_python(code) == "system"
+
+
+def test_a_cbdata_process_keeps_pandas_out_and_pyarrow_still_works():
+    pytest.importorskip("pandas")  # installed in the dev environment: the case this guards against
+    code = (
+        "import sys; from shared.memory import keep_pandas_out; keep_pandas_out(); "
+        "import pyarrow as pa, pyarrow.parquet as pq, io; t = pa.table({'a': [1, 2]}); "
+        "b = io.BytesIO(); pq.write_table(t, b); b.seek(0); n = pq.read_table(b).num_rows; "
+        "print(n, 'pandas' in sys.modules)"
+    )
+    assert _fresh_python(code) == "2 False"
+    # without it, pyarrow's first array imports pandas
+    assert _fresh_python("import sys, pyarrow as pa; pa.array([1]); print('pandas' in sys.modules)") == "True"
+
+
+def test_the_cbdata_entry_points_run_without_pandas():
+    from shared.cli import run
+
+    assert "shared.cli:run" in Path("pyproject.toml").read_text()
+    assert "import run" in Path("shared/__main__.py").read_text() and callable(run)
+    out = subprocess.run(
+        [sys.executable, "-c", "import runpy, sys; sys.argv = ['cbdata', '--version']\n"
+         "try:\n    runpy.run_module('shared', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+         "import pyarrow as pa; pa.array([1]); print('pandas' in sys.modules)"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert out.stdout.strip().endswith("False")
