@@ -51,7 +51,6 @@ def tune_allocators() -> None:
         libc.mallopt(M_ARENA_MAX, ARENAS)
 
 
-
 class _PandasBlocker(importlib.abc.MetaPathFinder):
     """An import hook (``sys.meta_path``, the import system's documented extension point) under
     which ``import pandas`` fails as if pandas were not installed."""
