@@ -32,6 +32,7 @@ from shared.exchange.client import ExchangeClient, closed_boundary
 from shared.exchange.registry import ExchangeRegistry
 from shared.fetch.archive_fill import ArchiveFiller
 from shared.fetch.claims import SpanClaims
+from shared.fetch.page_writer import StoredUpTo
 from shared.fetch.planning import plan_fetch
 from shared.fetch.progress import FetchTally
 from shared.fetch.span_fetch import download_span
@@ -138,8 +139,16 @@ class CandleService:
             ).spans
 
     async def fill(
-        self, series: SeriesKey, span: tuple[int, int], plugin: ExchangeClient, limit: int, tally: FetchTally
+        self,
+        series: SeriesKey,
+        span: tuple[int, int],
+        plugin: ExchangeClient,
+        limit: int,
+        tally: FetchTally,
+        on_stored: StoredUpTo | None = None,
     ) -> None:
+        """Download what is still missing of ``span``; ``on_stored(end)``: everything of ``span``
+        before ``end`` is stored (told as partitions are written, in time order)."""
         async with self._lock(series):
             still = align(await self.store.missing(series, *span), series.tf_ms)
             first = await self.store.first_timestamp(series) if still else None
@@ -147,7 +156,7 @@ class CandleService:
 
                 async def fetch(part: tuple[int, int]) -> None:
                     nonlocal first
-                    first = await download_span(self.store, series, part, plugin, tally, first)
+                    first = await download_span(self.store, series, part, plugin, tally, first, on_stored)
 
                 if self.claims is None:
                     await fetch(fetch_span)

@@ -1,7 +1,9 @@
-"""Downloading one span of a series page by page, storing each page as it comes (``PageWriter``).
+"""Downloading one span of a series page by page, storing the pages a partition at a time as they come
+(``PageWriter``, writing behind the download).
 
 Pages fetched before a failure are kept (flushed) and the failure is raised; each request and the
-fetched candles are counted in the tally and in the metrics.
+fetched candles are counted in the tally and in the metrics. ``on_stored(end)`` is told whenever
+everything of the span up to ``end`` is stored.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ import logging
 import time
 
 from shared.exchange.client import ExchangeClient
-from shared.fetch.page_writer import PageWriter
+from shared.fetch.page_writer import PageWriter, StoredUpTo
 from shared.fetch.progress import FetchTally
 from shared.series import SeriesKey
 from shared.store import CandleStore
+from shared.store.layout import partition_bounds
 from shared.telemetry import metrics
 
 log = logging.getLogger(__name__)
@@ -26,11 +29,17 @@ async def download_span(
     plugin: ExchangeClient,
     tally: FetchTally,
     first: int | None,
+    on_stored: StoredUpTo | None = None,
 ) -> int | None:
     """Download ``fetch_span`` page by page, storing as it goes; the oldest stored candle after."""
     # stored candles before the span prove the exchange serves that history: no probe
     known = first is not None and first < fetch_span[0]
-    writer = PageWriter(store, series)
+    writer = PageWriter(
+        store,
+        series,
+        partition_end=lambda ts: partition_bounds(ts, series.tf_ms)[1],
+        on_stored=on_stored,
+    )
     pages = plugin.fetch_ohlcv(series.symbol, series.timeframe, *fetch_span, history_known=known)
     started = time.monotonic()
     try:

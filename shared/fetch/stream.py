@@ -1,12 +1,15 @@
 """CandleStream: one opened request -- the served range, the plan, and the batches in time order.
 
-Stored stretches come straight from the store; each missing stretch is filled chunk by chunk (whole
-windows up to the end of a storage partition, so each partition is written about once), stored, then
-streamed from the store, so memory stays bounded however long the range is.
+Stored stretches come straight from the store. Each missing stretch is downloaded in one go in the
+background (``_Filling``: one pipelined download, each storage partition written about once, behind
+the download) and streamed from the store chunk by chunk (whole windows up to the end of a
+partition) as soon as each chunk is stored, so the exchange is asked without pauses and memory stays
+bounded however long the range is.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from functools import partial
 from typing import TYPE_CHECKING
@@ -56,18 +59,66 @@ class CandleStream:
         if self.plan.spans:
             await report(progress, tally.progress())
         cursor = self.start
+        edge = partial(_partition_end, tf_ms=series.tf_ms)
         for span in self.plan.spans:
             assert self.plugin is not None
-            edge = partial(_partition_end, tf_ms=series.tf_ms)
             for rest in await self.service.fill_from_archive(series, span, self.limit, tally):
-                for chunk in split_span(rest, series.tf_ms, self.limit, windows_per_chunk, edge):
-                    if cursor < chunk[0]:
-                        async for batch in store.read(series, cursor, chunk[0]):
+                # one download for the whole span, in the background; its chunks stream as stored
+                async with _Filling(self.service, series, rest, self.plugin, self.limit, tally) as filling:
+                    for chunk in split_span(rest, series.tf_ms, self.limit, windows_per_chunk, edge):
+                        if cursor < chunk[0]:
+                            async for batch in store.read(series, cursor, chunk[0]):
+                                yield batch
+                        await filling.stored_through(chunk[1])
+                        async for batch in store.read(series, *chunk):
                             yield batch
-                    await self.service.fill(series, chunk, self.plugin, self.limit, tally)
-                    async for batch in store.read(series, *chunk):
-                        yield batch
-                    cursor = chunk[1]
+                        cursor = chunk[1]
         if cursor < self.end:
             async for batch in store.read(series, cursor, self.end):
                 yield batch
+
+
+class _Filling:
+    """``CandleService.fill`` of one span as a background task, so the exchange is asked without a
+    pause between chunks (and while the reader reads); ``stored_through(t)`` waits until everything
+    of the span before ``t`` is stored, and raises the fill's error if it failed first. Leaving the
+    block waits for the fill to end (after an error or an early stop of the reader: cancels it)."""
+
+    def __init__(
+        self,
+        service: CandleService,
+        series: SeriesKey,
+        span: tuple[int, int],
+        plugin: ExchangeClient,
+        limit: int,
+        tally: FetchTally,
+    ) -> None:
+        self._through = span[0]
+        self._changed = asyncio.Event()
+        self._task = asyncio.ensure_future(service.fill(series, span, plugin, limit, tally, self._stored))
+        self._task.add_done_callback(lambda _: self._changed.set())
+        self._end = span[1]
+
+    def _stored(self, end: int) -> None:
+        self._through = max(self._through, end)
+        self._changed.set()
+
+    async def stored_through(self, t: int) -> None:
+        while self._through < t:
+            if self._task.done():
+                self._task.result()  # the fill's error, if it failed
+                return  # it ended: whatever it could store is stored
+            self._changed.clear()
+            await self._changed.wait()
+
+    async def __aenter__(self) -> _Filling:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if exc[0] is not None:
+            self._task.cancel()
+        try:
+            await self._task
+        except BaseException:
+            if exc[0] is None:
+                raise

@@ -31,7 +31,7 @@ _GROUP = ConfigDict(hide_input_in_errors=True)
 # the settings, the queued jobs and function_app.py's bindings use these two.
 HUB_PATTERN = r"^[A-Za-z][A-Za-z0-9_]{0,127}$"
 DEFAULT_HUB = "marketdata"
-# a fetch claim (shared/fetch/claims.py) left by a crashed instance is taken over after this
+# a fetch claim (shared/fetch/claims/) left by a crashed instance is taken over after this
 DEFAULT_FETCH_CLAIM_TTL_SECONDS = 60.0
 
 AZURE_ACCESS_NEEDED = (

@@ -17,14 +17,17 @@ An instance that finds a cell claimed waits for the candles to be stored instead
 store's coverage with the one backoff helper (``shared.backoff``) and is done when nothing of its
 part is missing. When the claim is gone (released after a failure) it claims the cell and fetches
 what is still missing itself; when it has expired (the holder crashed) it takes it over with
-``if_match`` on the expired claim's ETag, so of several waiters only one wins. Claims live under
-``claims/`` and are never read by anything else.
+``if_match`` on the expired claim's ETag, so of several waiters only one wins (``objects.py``).
+
+Cells are claimed ``GROUP_CELLS`` at a time, ahead of the download: each run of consecutive cells
+claimed here is fetched with one call (one continuous, pipelined download, each partition written
+about once) instead of one call per cell, and each cell held elsewhere is waited for in its place,
+so everything is stored in time order.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import math
 import time
@@ -34,15 +37,15 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from shared.backoff import RetryPolicy, Sleep, on, retrying
-from shared.errors import ConflictError, StorageError
+from shared.fetch.claims.objects import Claim, ClaimObjects
 from shared.intervals import Interval, align
 from shared.series import SeriesKey
 from shared.settings import DEFAULT_FETCH_CLAIM_TTL_SECONDS
-from shared.store import CandleStore, layout
+from shared.store import CandleStore
 
 log = logging.getLogger(__name__)
-ROOT = "claims/"
 CELL_PAGES = 10  # one claim covers this many exchange pages
+GROUP_CELLS = 64  # claimed together ahead of one continuous download (640 pages)
 # a crashed holder's claim is taken over after this; renewed every third of it (FETCH_CLAIM_TTL_SECONDS)
 TTL_SECONDS = DEFAULT_FETCH_CLAIM_TTL_SECONDS
 
@@ -64,12 +67,6 @@ class SpanClaimed(Exception):
     """Another live instance holds the claim and the span is still missing: wait and look again."""
 
 
-@dataclass(frozen=True, slots=True)
-class Claim:
-    key: str
-    etag: str
-
-
 class SpanClaims:
     def __init__(
         self,
@@ -81,10 +78,11 @@ class SpanClaims:
         clock: Callable[[], float] = time.time,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
-        self._store, self._backend = store, store.backend
+        self._store, self._sleep = store, sleep
         self.owner = owner or uuid.uuid4().hex
-        self._ttl, self._clock, self._sleep = ttl_seconds, clock, sleep
+        self._objects = ClaimObjects(store.backend, self.owner, ttl_seconds, clock)
         self._wait = wait or wait_policy(ttl_seconds)
+        self.key_for = self._objects.key_for
 
     async def fetch_once(
         self,
@@ -101,13 +99,39 @@ class SpanClaims:
         ``not_after``: the end of the closed candles; ``history_from``: the oldest stored candle."""
         page = max(1, limit) * series.tf_ms
         cell = page * CELL_PAGES
+        cells: list[_Cell] = []
         for cell_start in range(span[0] - span[0] % cell, span[1], cell):
             part = (max(span[0], cell_start), min(span[1], cell_start + cell))
             lo = part[0] - part[0] % page
             lo = lo if history_from is not None and history_from <= lo else part[0]
             whole_pages = lo + -(-(part[1] - lo) // page) * page  # as many requests as the part needs
             hi = max(part[1], min(whole_pages, cell_start + cell, not_after))
-            await self._one_cell(series, self.key_for(series, cell_start), part, (lo, hi), fetch)
+            cells.append(_Cell(self.key_for(series, cell_start), part, (lo, hi)))
+        for i in range(0, len(cells), GROUP_CELLS):
+            await self._fetch_group(series, cells[i : i + GROUP_CELLS], fetch)
+
+    async def _fetch_group(self, series: SeriesKey, cells: list[_Cell], fetch: FetchSpan) -> None:
+        """Claim the group's missing cells at once; fetch each run of consecutive cells claimed here
+        with one ``fetch`` call (one continuous, pipelined download instead of one per cell), and wait
+        for (or fetch) each cell another instance holds, all in time order."""
+        missing = align(await self._store.missing(series, cells[0].part[0], cells[-1].part[1]), series.tf_ms)
+        todo = [c for c in cells if any(a < c.part[1] and c.part[0] < b for a, b in missing)]
+        held = await self._objects.take_all([c.key for c in todo])
+        async with self._objects.holding(held):
+            i = 0
+            while i < len(todo):
+                if todo[i].key not in held:
+                    await self._one_cell(series, todo[i].key, todo[i].part, todo[i].widened, fetch)
+                    i += 1
+                    continue
+                j = i + 1  # todo[i:j]: consecutive cells, all claimed here
+                while j < len(todo) and todo[j].key in held and todo[j - 1].part[1] == todo[j].part[0]:
+                    j += 1
+                run = (todo[i].widened[0], todo[j - 1].widened[1])
+                for gap in align(await self._store.missing(series, *run), series.tf_ms):
+                    await fetch(gap)
+                await self._objects.release_some(held, [c.key for c in todo[i:j]])
+                i = j
 
     async def _one_cell(
         self, series: SeriesKey, key: str, part: Interval, widened: Interval, fetch: FetchSpan
@@ -129,74 +153,25 @@ class SpanClaims:
             for gap in align(await self._store.missing(series, *part), series.tf_ms):
                 await fetch(gap)
 
-    # -- the claim object ------------------------------------------------------------------------
-    def key_for(self, series: SeriesKey, cell_start: int) -> str:
-        """The claim object of the cell starting at ``cell_start``."""
-        return f"{ROOT}{layout.series_prefix(series)}{cell_start}.json"
-
-    def _body(self) -> bytes:
-        return json.dumps({"owner": self.owner, "expires": self._clock() + self._ttl}).encode()
-
+    # -- the claim objects (objects.py) ------------------------------------------------------------
     async def take(self, key: str) -> Claim | None:
-        """The claim on ``key``, or ``None`` while another instance holds an unexpired one."""
-        try:
-            return Claim(key, await self._backend.write(key, self._body(), if_none_match=True))
-        except ConflictError:
-            pass
-        current = await self._backend.read(key)
-        if current is None:  # released between our write and our read: try once more
-            try:
-                return Claim(key, await self._backend.write(key, self._body(), if_none_match=True))
-            except ConflictError:
-                return None
-        if self._clock() < _expiry(current.data):
-            return None
-        try:  # expired: take it over, only if nobody else did first
-            claim = Claim(key, await self._backend.write(key, self._body(), if_match=current.etag))
-        except ConflictError:
-            return None
-        log.warning("took over the expired claim %s", key)
-        return claim
+        return await self._objects.take(key)
 
     async def release(self, claim: Claim) -> None:
-        try:
-            await self._backend.delete(claim.key, if_match=claim.etag)
-        except ConflictError:
-            pass  # taken over after it expired: the new holder's now
-        except StorageError as exc:
-            log.warning("could not release claim %s (%s); it expires by itself", claim.key, exc.code)
+        await self._objects.release(claim)
 
     @asynccontextmanager
     async def _held(self, key: str) -> AsyncIterator[bool]:
-        claim = await self.take(key)
+        claim = await self._objects.take(key)
         if claim is None:
             yield False
             return
-        renewing = asyncio.create_task(self._renew(claim))
-        try:
+        async with self._objects.holding({key: claim}):
             yield True
-        finally:
-            renewing.cancel()
-            latest = await asyncio.gather(renewing, return_exceptions=True)
-            current = latest[0] if isinstance(latest[0], Claim) else claim
-            await self.release(current)
-
-    async def _renew(self, claim: Claim) -> Claim:
-        try:
-            while True:
-                await asyncio.sleep(self._ttl / 3)
-                claim = Claim(
-                    claim.key, await self._backend.write(claim.key, self._body(), if_match=claim.etag)
-                )
-        except asyncio.CancelledError:
-            return claim
-        except StorageError as exc:  # lost it (taken over) or storage trouble: the fetch goes on
-            log.warning("could not renew claim %s (%s)", claim.key, exc.code)
-            return claim
 
 
-def _expiry(data: bytes) -> float:
-    try:
-        return float(json.loads(data)["expires"])
-    except (ValueError, KeyError, TypeError):
-        return 0.0  # unreadable: treat as expired
+@dataclass(frozen=True, slots=True)
+class _Cell:
+    key: str
+    part: Interval  # the cell's share of the asked span
+    widened: Interval  # fetched when claimed here: widened to whole exchange pages

@@ -1,0 +1,148 @@
+"""A missing stretch is downloaded in one go: the exchange keeps being asked while partitions are
+written (behind the download) and while the reader reads; claims are taken ahead of the download.
+On local files and on Azurite, against the exchange emulator through real ccxt."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+
+import pytest
+
+from shared.fetch.claims import CELL_PAGES, ROOT, SpanClaims
+from shared.fetch.service import CandleService
+from shared.series import SeriesKey
+from shared.store import CandleStore
+from shared.store.layout import partition_bounds
+from tests.fetch.helpers import BTC, LIMIT, MIN, NOW_SLOT, fetch_rows, klines
+from tests.sync.helpers import CountingBackend
+
+
+def truth(emu, start, end, series=BTC):
+    return emu.ground_truth(series.exchange, series.symbol, series.timeframe, start, end)
+
+
+def three_partitions() -> tuple[int, int]:
+    """A range over two month boundaries, ending well before "now"."""
+    end = partition_bounds(NOW_SLOT, MIN)[0]  # the start of the current month
+    month = partition_bounds(end - 1, MIN)[0]  # the month before
+    month = partition_bounds(month - 1, MIN)[0]  # and the one before that
+    start = partition_bounds(month - 1, MIN)[0] + 20 * 24 * 60 * MIN  # 20 days into the third one
+    return start, end
+
+
+class HeldFirstPartition(CountingBackend):
+    """Holds the first write of a candle partition until ``release`` is set."""
+
+    def __init__(self, inner) -> None:
+        super().__init__(inner)
+        self.release = asyncio.Event()
+        self.held = asyncio.Event()
+
+    async def write(self, key, data, **kw):
+        if key.endswith(".parquet") and not self.held.is_set():
+            self.held.set()
+            await self.release.wait()
+        return await super().write(key, data, **kw)
+
+
+def service_on(backend, registry, emu, *, claims: bool) -> CandleService:
+    store = CandleStore(backend)
+    return CandleService(
+        store,
+        registry,
+        max_request_candles=500_000,
+        closed_margin_seconds=0.0,
+        clock=emu.clock,
+        claims=SpanClaims(store, owner="here") if claims else None,
+    )
+
+
+@pytest.mark.parametrize("claims", [False, True], ids=["one-instance", "claims"])
+async def test_the_exchange_is_asked_while_a_partition_is_written(
+    backend, exchange_registry, exchange_emulator, claims
+):
+    start, end = three_partitions()
+    held = HeldFirstPartition(backend)
+    service = service_on(held, exchange_registry, exchange_emulator, claims=claims)
+    first_partition_pages = math.ceil((partition_bounds(start, MIN)[1] - start) / MIN / LIMIT)
+    answer = asyncio.create_task(fetch_rows(service, BTC, start, end))
+    await asyncio.wait_for(held.held.wait(), 30)
+    # the first partition's write is stuck; the download goes on into the next partition (more
+    # requests than the windows kept in flight could explain)
+    async with asyncio.timeout(30):
+        while klines(exchange_emulator) < first_partition_pages + 10:  # noqa: ASYNC110  # the emulator's count
+            await asyncio.sleep(0.01)
+    held.release.set()
+    assert await asyncio.wait_for(answer, 60) == truth(exchange_emulator, start, end)
+    assert klines(exchange_emulator) == math.ceil((end - start) / MIN / LIMIT)
+    partitions = [k for k in held.writes if k.endswith(".parquet")]
+    # three partitions (and, with claims, the head of the next: the last page is asked whole)
+    assert 3 <= len(partitions) <= 3 + claims and all(held.writes[k] <= 2 for k in partitions)
+
+
+async def test_a_reader_that_stops_early_stops_the_download_and_keeps_what_came(
+    backend, exchange_registry, exchange_emulator
+):
+    start, end = three_partitions()
+    service = service_on(backend, exchange_registry, exchange_emulator, claims=True)
+    stream = await service.open(BTC, start, end)
+    batches = stream.batches()
+    first = await anext(batches)
+    assert first.num_rows > 0
+    await batches.aclose()  # the reader goes away: the background download is stopped, not leaked
+    made = klines(exchange_emulator)
+    await asyncio.sleep(0.3)
+    assert klines(exchange_emulator) == made
+    assert await backend.list(ROOT) == []  # its claims released
+    [(kept_start, kept_end)] = await service.store.coverage(BTC, start, end)
+    assert kept_start == start and kept_end > partition_bounds(start, MIN)[1]  # whole pages kept
+    exchange_emulator.reset_counts()
+    assert await fetch_rows(service, BTC, start, end) == truth(exchange_emulator, start, end)
+    assert klines(exchange_emulator) == math.ceil((end - kept_end) / MIN / LIMIT)
+
+
+class Recorder:
+    """The ``fetch`` of ``SpanClaims.fetch_once``: records each call and stores its span as fetched."""
+
+    def __init__(self, store: CandleStore, series: SeriesKey) -> None:
+        self.store, self.series, self.calls = store, series, []
+        self.called = asyncio.Event()
+
+    async def __call__(self, gap: tuple[int, int]) -> None:
+        self.calls.append(gap)
+        self.called.set()
+        await self.store.write(self.series, [], gap)  # recorded as fetched (a confirmed empty span)
+
+
+async def test_claimed_cells_are_fetched_as_one_run_and_a_cell_held_elsewhere_in_its_place(backend):
+    store = CandleStore(backend)
+    series = SeriesKey("binance", "BTC/USDT", "1m")
+    cell = LIMIT * CELL_PAGES * MIN
+    base = 1_000 * cell
+    span = (base, base + 6 * cell)
+    claims = SpanClaims(store, owner="here", ttl_seconds=0.5)
+    fetch = Recorder(store, series)
+    await claims.fetch_once(series, span, LIMIT, fetch, not_after=span[1], history_from=base)
+    assert fetch.calls == [span]  # six cells claimed ahead: one continuous download
+    assert await backend.list(ROOT) == []
+
+    # another instance holds the third cell of a new span and stores it while we wait for it
+    span = (base + 10 * cell, base + 16 * cell)
+    other = SpanClaims(store, owner="other")
+    taken = await other.take(claims.key_for(series, span[0] + 2 * cell))
+    assert taken is not None
+    fetch.calls.clear()
+
+    async def the_other_instance_stores_its_cell() -> None:
+        await fetch.called.wait()  # we fetched the run before its cell and now wait for it
+        await store.write(series, [], (span[0] + 2 * cell, span[0] + 3 * cell))
+        await other.release(taken)
+
+    await asyncio.gather(
+        claims.fetch_once(series, span, LIMIT, fetch, not_after=span[1], history_from=base),
+        the_other_instance_stores_its_cell(),
+    )
+    assert fetch.calls == [(span[0], span[0] + 2 * cell), (span[0] + 3 * cell, span[1])]  # in time order
+    assert await store.missing(series, *span) == []
+    assert await backend.list(ROOT) == []
