@@ -86,3 +86,18 @@ def test_the_cbdata_entry_points_run_without_pandas():
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert out.stdout.strip().endswith("False")
+
+
+def test_loading_ccxt_takes_its_objects_out_of_full_collections():
+    # each full collection walked ccxt's ~230,000 objects (~55 ms), stalling the event loop and with
+    # it ccxt's request throttle; after the connector loads ccxt they are frozen (gc.freeze)
+    code = (
+        "import asyncio, gc\n"
+        "from shared.backoff import RetryPolicy\nfrom shared.exchange.ccxt.connector import CcxtConnector\n"
+        "c = CcxtConnector('binance', {}, RetryPolicy(1, 0.0, 0.0))\n"
+        "before = gc.get_freeze_count()\n"
+        "asyncio.run(c.instance())\n"
+        "print(before, gc.get_freeze_count())"
+    )
+    before, after = map(int, _fresh_python(code).split())
+    assert before == 0 and after > 100_000

@@ -67,10 +67,10 @@ def _parse_accounts(value: Any) -> Any:
 
 class PortfolioGroup(BaseModel):
     model_config = ConfigDict(hide_input_in_errors=True)
-    accounts: Annotated[list[PortfolioAccount], NoDecode] = Field(default_factory=list)
+    accounts: Annotated[list[PortfolioAccount], NoDecode] = Field(default=[])
     schedule: str = DEFAULT_SCHEDULE
     concurrency: int = Field(default=4, ge=1, le=32)
-    credentials: Annotated[dict[str, ExchangeCredentials], NoDecode] = Field(default_factory=dict)
+    credentials: Annotated[dict[str, ExchangeCredentials], NoDecode] = Field(default={})
 
     _accounts = check("accounts", mode="before")(classmethod(lambda cls, v: _parse_accounts(v)))
     _schedule = check("schedule")(classmethod(lambda cls, v: validate_ncrontab(v)))

@@ -97,9 +97,11 @@ class CcxtSettings(BaseModel):
     )
     default_exchange: str = "cryptocom"
     # Deep-merged into ccxt's constructor config, keyed by exchange id (timeouts, proxies, urls, options).
-    exchange_options: Annotated[dict[str, dict[str, Any]], NoDecode] = Field(default_factory=dict)
+    # mutable defaults are copied per instance by pydantic; ``default_factory=dict`` would make pydantic
+    # inspect the builtin's signature, which costs every process ~60 ms (tokenize's regex) at start-up
+    exchange_options: Annotated[dict[str, dict[str, Any]], NoDecode] = Field(default={})
     # Per-exchange keys for private calls only; JSON {"binance": {"api_key": ..., "secret": ...}}.
-    credentials: Annotated[dict[str, ExchangeCredentials], NoDecode] = Field(default_factory=dict)
+    credentials: Annotated[dict[str, ExchangeCredentials], NoDecode] = Field(default={})
     # A candle is closed when timestamp + timeframe <= now - margin.
     closed_candle_margin_seconds: float = Field(default=5.0, ge=0)
     markets_ttl_seconds: float = Field(default=3 * 3600, gt=0)
@@ -157,7 +159,7 @@ class SyncSettings(BaseModel):
     model_config = _GROUP
     schedule: str = "0 */30 * * * *"  # NCRONTAB, six fields, seconds first
     # "exchange:SYMBOL:timeframe" entries, comma-separated, parsed to SeriesKey (shared.series).
-    targets: Annotated[list[SeriesKey], NoDecode] = Field(default_factory=list)
+    targets: Annotated[list[SeriesKey], NoDecode] = Field(default=[])
     backfill_days: int = Field(default=30, ge=1, le=3650)
     concurrency_per_exchange: int = Field(default=2, ge=1, le=32)
 

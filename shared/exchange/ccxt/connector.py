@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 from shared.backoff import Gate, RetryPolicy, with_retries
 from shared.errors import UnknownExchangeError
 from shared.exchange.ccxt.errors import MalformedResponse, classify, map_error
+from shared.memory import exempt_loaded_objects
 from shared.settings import CcxtSettings
 
 T = TypeVar("T")
@@ -65,6 +66,7 @@ class CcxtConnector:
             module = sys.modules.get("ccxt.async_support")
             if module is None:  # the first import costs ~0.4 s: keep it off the event loop
                 module = await asyncio.to_thread(importlib.import_module, "ccxt.async_support")
+                exempt_loaded_objects()  # ccxt's objects: no full collection walks them again
             if self._exchange is None:  # another task may have made it while this one waited
                 cls = getattr(module, self.exchange_id, None)
                 if not isinstance(cls, type):
