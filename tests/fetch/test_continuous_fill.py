@@ -146,3 +146,16 @@ async def test_claimed_cells_are_fetched_as_one_run_and_a_cell_held_elsewhere_in
     assert fetch.calls == [(span[0], span[0] + 2 * cell), (span[0] + 3 * cell, span[1])]  # in time order
     assert await store.missing(series, *span) == []
     assert await backend.list(ROOT) == []
+
+
+async def test_a_first_fetch_off_the_page_grid_is_one_run_however_many_cells(backend):
+    # a new group of cells starts on the cell grid: had the 100 cells below been split into groups,
+    # the windows (laid from the unaligned start) would have cost one request more than the minimum
+    store = CandleStore(backend)
+    series = SeriesKey("binance", "BTC/USDT", "1m")
+    cell = LIMIT * CELL_PAGES * MIN
+    span = (2_000 * cell + 123 * MIN, 2_100 * cell)
+    fetch = Recorder(store, series)
+    await SpanClaims(store, owner="here").fetch_once(series, span, LIMIT, fetch, not_after=span[1])
+    assert fetch.calls == [span]
+    assert await backend.list(ROOT) == []

@@ -100,14 +100,19 @@ class ClaimObjects:
     async def _renew(self, held: dict[str, Claim]) -> None:
         while True:
             await asyncio.sleep(self._ttl / 3)
-            for key, claim in list(held.items()):
-                try:
-                    etag = await self._backend.write(key, self._body(), if_match=claim.etag)
-                except StorageError as exc:  # lost it (taken over) or storage trouble: the fetch goes on
-                    log.warning("could not renew claim %s (%s)", key, exc.code)
-                    continue
-                if key in held:
-                    held[key] = Claim(key, etag)
+            await bounded_gather([self._renew_one(held, key) for key in list(held)], CONCURRENCY)
+
+    async def _renew_one(self, held: dict[str, Claim], key: str) -> None:
+        claim = held.get(key)
+        if claim is None:
+            return
+        try:
+            etag = await self._backend.write(key, self._body(), if_match=claim.etag)
+        except StorageError as exc:  # lost it (taken over) or storage trouble: the fetch goes on
+            log.warning("could not renew claim %s (%s)", key, exc.code)
+            return
+        if key in held:
+            held[key] = Claim(key, etag)
 
 
 async def bounded_gather(calls: list[Awaitable[T]], limit: int) -> list[T]:

@@ -19,10 +19,10 @@ part is missing. When the claim is gone (released after a failure) it claims the
 what is still missing itself; when it has expired (the holder crashed) it takes it over with
 ``if_match`` on the expired claim's ETag, so of several waiters only one wins (``objects.py``).
 
-Cells are claimed ``GROUP_CELLS`` at a time, ahead of the download: each run of consecutive cells
-claimed here is fetched with one call (one continuous, pipelined download, each partition written
-about once) instead of one call per cell, and each cell held elsewhere is waited for in its place,
-so everything is stored in time order.
+Cells are claimed ``GROUP_CELLS`` at a time (a few claim writes in flight at once), ahead of the
+download: each run of consecutive cells claimed here is fetched with one call (one continuous,
+pipelined download, each partition written about once) instead of one call per cell, and each cell
+held elsewhere is waited for in its place, so everything is stored in time order.
 """
 
 from __future__ import annotations
@@ -45,7 +45,10 @@ from shared.store import CandleStore
 
 log = logging.getLogger(__name__)
 CELL_PAGES = 10  # one claim covers this many exchange pages
-GROUP_CELLS = 64  # claimed together ahead of one continuous download (640 pages)
+# claimed together ahead of one continuous download (5,120 pages: ten years of 1m at Binance's page).
+# A new group starts on the cell grid, which costs one request more than the minimum when a series'
+# first fetch did not start on the page grid: so groups are large enough for one request's span.
+GROUP_CELLS = 512
 # a crashed holder's claim is taken over after this; renewed every third of it (FETCH_CLAIM_TTL_SECONDS)
 TTL_SECONDS = DEFAULT_FETCH_CLAIM_TTL_SECONDS
 
