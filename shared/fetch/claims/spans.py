@@ -8,10 +8,11 @@ requests with different bounds meet on the same claim keys -- by creating a smal
 renews it while it fetches and deletes it when done (whether the fetch worked or not).
 
 The holder fetches the missing part of its span in the cell *widened to whole pages*: backward to the
-page grid only where older candles are stored (so no history probe is needed), forward to fill its
-last page (up to ``not_after``, the last closed candle, and the cell's end). A page request costs the
-same however much of the page it asks for, so this asks no more requests than the part needs, and
-requests with different bounds meet on the same grid pages instead of each asking for its own.
+page grid only where older candles are stored (so no history probe is needed), forward to fill the
+last page of its last missing stretch, counted from where that stretch starts (its windows are laid
+from there), up to ``not_after`` (the last closed candle) and the cell's end. A page request costs
+the same however much of the page it asks for, so this asks no more requests than the part needs,
+and requests with different bounds tend to meet on the same pages instead of each asking its own.
 
 An instance that finds a cell claimed waits for the candles to be stored instead: it polls the
 store's coverage with the one backoff helper (``shared.backoff``) and is done when nothing of its
@@ -107,13 +108,14 @@ class SpanClaims:
             part = (max(span[0], cell_start), min(span[1], cell_start + cell))
             lo = part[0] - part[0] % page
             lo = lo if history_from is not None and history_from <= lo else part[0]
-            whole_pages = lo + -(-(part[1] - lo) // page) * page  # as many requests as the part needs
-            hi = max(part[1], min(whole_pages, cell_start + cell, not_after))
-            cells.append(_Cell(self.key_for(series, cell_start), part, (lo, hi)))
+            cells.append(_Cell(self.key_for(series, cell_start), part, lo, cell_start + cell))
+        reach = _Reach(page, not_after)
         for i in range(0, len(cells), GROUP_CELLS):
-            await self._fetch_group(series, cells[i : i + GROUP_CELLS], fetch)
+            await self._fetch_group(series, cells[i : i + GROUP_CELLS], reach, fetch)
 
-    async def _fetch_group(self, series: SeriesKey, cells: list[_Cell], fetch: FetchSpan) -> None:
+    async def _fetch_group(
+        self, series: SeriesKey, cells: list[_Cell], reach: _Reach, fetch: FetchSpan
+    ) -> None:
         """Claim the group's missing cells at once; fetch each run of consecutive cells claimed here
         with one ``fetch`` call (one continuous, pipelined download instead of one per cell), and wait
         for (or fetch) each cell another instance holds, all in time order."""
@@ -124,36 +126,45 @@ class SpanClaims:
             i = 0
             while i < len(todo):
                 if todo[i].key not in held:
-                    await self._one_cell(series, todo[i].key, todo[i].part, todo[i].widened, fetch)
+                    await self._one_cell(series, todo[i], reach, fetch)
                     i += 1
                     continue
                 j = i + 1  # todo[i:j]: consecutive cells, all claimed here
                 while j < len(todo) and todo[j].key in held and todo[j - 1].part[1] == todo[j].part[0]:
                     j += 1
-                run = (todo[i].widened[0], todo[j - 1].widened[1])
-                for gap in align(await self._store.missing(series, *run), series.tf_ms):
+                run = _Cell("", (todo[i].part[0], todo[j - 1].part[1]), todo[i].lo, todo[j - 1].end)
+                for gap in await self._gaps(series, run, reach):
                     await fetch(gap)
                 await self._objects.release_some(held, [c.key for c in todo[i:j]])
                 i = j
 
-    async def _one_cell(
-        self, series: SeriesKey, key: str, part: Interval, widened: Interval, fetch: FetchSpan
-    ) -> None:
+    async def _gaps(self, series: SeriesKey, cells: _Cell, reach: _Reach) -> list[Interval]:
+        """What to fetch of ``cells``: the missing spans of ``[lo, part end)``, the last one widened
+        forward to whole pages counted from its own start (its windows are laid from there, so this
+        never adds a request), up to the last cell's end and the last closed candle."""
+        gaps = align(await self._store.missing(series, cells.lo, cells.part[1]), series.tf_ms)
+        if gaps:
+            start, end = gaps[-1]
+            whole_pages = start + -(-(end - start) // reach.page) * reach.page
+            gaps[-1] = (start, max(end, min(whole_pages, cells.end, reach.not_after)))
+        return gaps
+
+    async def _one_cell(self, series: SeriesKey, cell: _Cell, reach: _Reach, fetch: FetchSpan) -> None:
         try:
             async for attempt in retrying(self._wait, on(SpanClaimed), sleep=self._sleep):
                 with attempt:
-                    if not align(await self._store.missing(series, *part), series.tf_ms):
+                    if not align(await self._store.missing(series, *cell.part), series.tf_ms):
                         return  # stored meanwhile (by the holder of the claim, or earlier)
-                    async with self._held(key) as held:
+                    async with self._held(cell.key) as held:
                         if not held:
-                            raise SpanClaimed(key)
-                        for gap in align(await self._store.missing(series, *widened), series.tf_ms):
+                            raise SpanClaimed(cell.key)
+                        for gap in await self._gaps(series, cell, reach):
                             await fetch(gap)
                     return
         except SpanClaimed:
             # the holder is alive (it keeps renewing) but slow: better twice than never
-            log.warning("%s: %s stayed claimed by another instance; fetching it here too", series, key)
-            for gap in align(await self._store.missing(series, *part), series.tf_ms):
+            log.warning("%s: %s stayed claimed by another instance; fetching it here too", series, cell.key)
+            for gap in align(await self._store.missing(series, *cell.part), series.tf_ms):
                 await fetch(gap)
 
     # -- the claim objects (objects.py) ------------------------------------------------------------
@@ -177,4 +188,11 @@ class SpanClaims:
 class _Cell:
     key: str
     part: Interval  # the cell's share of the asked span
-    widened: Interval  # fetched when claimed here: widened to whole exchange pages
+    lo: int  # fetched from here: back onto the page grid where older candles are stored
+    end: int  # the cell's end on the cell grid
+
+
+@dataclass(frozen=True, slots=True)
+class _Reach:
+    page: int  # one exchange page, in milliseconds
+    not_after: int  # the end of the closed candles
