@@ -66,7 +66,7 @@ def test_a_cbdata_process_keeps_pandas_out_and_pyarrow_still_works():
     code = (
         "import sys; from shared.memory import keep_pandas_out; keep_pandas_out(); "
         "import pyarrow as pa, pyarrow.parquet as pq, io; t = pa.table({'a': [1, 2]}); "
-        "b = io.BytesIO(); pq.write_table(t, b); b.seek(0); n = pq.read_table(b).num_rows; "
+        "b = io.BytesIO(); pq.write_table(t, b); b.seek(0); n = pq.ParquetFile(b).read().num_rows; "
         "print(n, 'pandas' in sys.modules)"
     )
     assert _fresh_python(code) == "2 False"
