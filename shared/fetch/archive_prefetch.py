@@ -3,8 +3,10 @@
 ``CandleService._open`` knows the missing spans before it has imported ccxt and loaded the markets
 (about a second, cold). ``ArchiveFiller.prefetch`` starts a ``SeriesPrefetch`` then: it downloads,
 verifies and parses the files the archive pass will plan, oldest first, into memory -- never into the
-store, which only the pass itself writes once the checks have passed. At most ``concurrency`` files
-are started and not yet taken (``room``), so memory stays bounded however long the range is.
+store, which only the pass itself writes once the checks have passed. Memory stays bounded however
+long the range is: at most ``concurrency`` files download at once, and the files started and not yet
+taken hold at most ``concurrency`` months of days (the rows of ``concurrency`` monthly files; a bound
+in files would stop at four daily files, a few percent of what the wait for the checks allows).
 
 The pass (``ArchiveFiller.fill``, under the series lock, with the missing spans re-read) ``claim``\\ s
 the files it plans: started ones it awaits, queued ones it downloads itself; a file it no longer
@@ -20,18 +22,23 @@ from collections import deque
 from collections.abc import Callable, Iterable
 
 from shared.exchange.archive import ArchiveFile, ArchiveRows, ArchiveSource, ArchiveUnreachable
+from shared.exchange.archive.source import DAY_MS
 from shared.intervals import Interval
 
 Download = asyncio.Task[ArchiveRows]
+MONTH_DAYS = 31
 
 
 class SeriesPrefetch:
     def __init__(self, source: ArchiveSource, symbol: str, timeframe: str, concurrency: int) -> None:
         self._source, self._symbol, self._timeframe = source, symbol, timeframe
-        self._room = asyncio.Semaphore(concurrency)  # started and not yet taken
+        self._downloading = asyncio.Semaphore(concurrency)
+        self._limit_days = concurrency * MONTH_DAYS  # days of rows started and not yet taken
+        self._held_days = 0
+        self._freed = asyncio.Event()
         self._queue: deque[ArchiveFile] = deque()
-        self._started: dict[ArchiveFile, asyncio.Task[ArchiveRows]] = {}
-        self._holding: set[ArchiveFile] = set()  # files that hold a unit of ``room``
+        self._started: dict[ArchiveFile, Download] = {}
+        self._holding: set[ArchiveFile] = set()  # started files whose days count in ``_held_days``
         self._runner: asyncio.Task[None] | None = None
         self._stopped = False  # the host is unreachable, or the prefetch was cancelled
         self.leases = 0
@@ -45,13 +52,24 @@ class SeriesPrefetch:
 
     async def _run(self) -> None:
         while self._queue and not self._stopped:
-            await self._room.acquire()
+            await self._downloading.acquire()
+            try:
+                while self._queue and self._held_days and not self._fits(self._queue[0]):
+                    self._freed.clear()
+                    await self._freed.wait()
+            except BaseException:
+                self._downloading.release()
+                raise
             if not self._queue or self._stopped:
-                self._room.release()
+                self._downloading.release()
                 return
             file = self._queue.popleft()
             self._holding.add(file)
+            self._held_days += _days(file)
             self._started[file] = asyncio.ensure_future(self._fetch(file))
+
+    def _fits(self, file: ArchiveFile) -> bool:
+        return self._held_days + _days(file) <= self._limit_days
 
     async def _fetch(self, file: ArchiveFile) -> ArchiveRows:
         try:
@@ -60,8 +78,10 @@ class SeriesPrefetch:
             self._stopped = True  # one unreachable file says it for all of them
             raise
         except BaseException:
-            self.done(file)  # a failed file holds no rows: its room is free for the next one
+            self.done(file)  # a failed file holds no rows
             raise
+        finally:
+            self._downloading.release()
 
     def claim(self, planned: list[ArchiveFile], within: Interval) -> dict[ArchiveFile, Download]:
         """The started downloads of ``planned`` files, handed over (the caller calls ``done`` for
@@ -75,13 +95,14 @@ class SeriesPrefetch:
         return claimed
 
     def done(self, file: ArchiveFile) -> None:
-        """``file``'s rows are used (or dropped): its unit of room goes to the next download."""
+        """``file``'s rows are used (or dropped): its days go to the next downloads."""
         if file in self._holding:
             self._holding.discard(file)
-            self._room.release()
+            self._held_days -= _days(file)
+            self._freed.set()
 
     def discard(self, file: ArchiveFile, task: asyncio.Task[ArchiveRows]) -> None:
-        """A claimed download that will not be used: cancelled, its room freed."""
+        """A claimed download that will not be used: cancelled, its days freed."""
         if task.done():
             if not task.cancelled():
                 task.exception()  # retrieved: a dropped file's failure is nobody's news
@@ -107,6 +128,10 @@ class SeriesPrefetch:
         for task in tasks:
             with contextlib.suppress(BaseException):
                 await task
+
+
+def _days(file: ArchiveFile) -> int:
+    return max(1, -(-(file.end_ms - file.start_ms) // DAY_MS))
 
 
 def _overlaps(file: ArchiveFile, span: Interval) -> bool:

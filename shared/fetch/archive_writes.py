@@ -11,6 +11,7 @@ Progress is still reported per file. A file larger than one partition is stored 
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 
 import pyarrow as pa
@@ -30,6 +31,9 @@ class PartitionWrites:
         self._store, self._series, self._tally = store, series, tally
         self._expected: Counter[GroupKey] = Counter()
         self._held: dict[GroupKey, list[ArchiveRows]] = {}
+        # one write at a time: a month encoded at the final zstd level takes ~8 MB while it runs, and
+        # side by side writes raised the cold year's peak RSS by ~25 MB for ~0.07 s of its wall time
+        self._writing = asyncio.Lock()
 
     def _key(self, file: ArchiveFile) -> GroupKey:
         bounds = partition_bounds(file.start_ms, self._series.tf_ms)
@@ -62,8 +66,8 @@ class PartitionWrites:
         between = subtract([span], [(p.start_ms, p.end_ms) for p in parts])
         uncovered = normalize([*between, *(hole for p in parts for hole in p.uncovered)])
         table = parts[0].table if len(parts) == 1 else pa.concat_tables([p.table for p in parts])
-        # files of one plan never overlap, so groups touch disjoint partitions: writes run side by side
-        result = await self._store.write(self._series, table, span, uncovered=uncovered)
+        async with self._writing:
+            result = await self._store.write(self._series, table, span, uncovered=uncovered)
         tally, tf_ms = self._tally, self._series.tf_ms
         tally.writes += result.partitions_written
         for part in parts:  # progress per stored file
