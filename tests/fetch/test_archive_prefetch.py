@@ -128,3 +128,27 @@ async def test_a_month_of_daily_files_is_stored_in_one_write_with_progress_per_f
     assert len(set(archive_known)) == 30 and archive_known == sorted(archive_known)
     assert await service.store.missing(BTC, start, end) == []
     assert hole in {r[0] for r in rows} and NOW_SLOT > end
+
+
+async def test_a_stream_dropped_unread_cancels_its_downloads_and_stores_nothing(archived, exchange_emulator):
+    service, emu = archived, exchange_emulator
+    emu.archive.fault("BTCUSDT-1m-2025-03.zip", "slow")
+    emu.archive.slow_s = 5.0
+    start, end = ms(2025, 2, 1), ms(2025, 5, 1)
+    stream = await service.open(BTC, start, end)
+    assert prefetch_tasks() != []
+    del stream  # the request ends without reading (a client that went away)
+    await asyncio.sleep(0)
+    assert prefetch_tasks() == []
+    assert await service.store.missing(BTC, start, end) == [(start, end)]
+
+
+async def test_a_sync_takes_its_archive_days_from_the_prefetch(archived, exchange_emulator):
+    # backfill: the 30 days before "now" (2026-01-01 12:00): 2025-12-02 12:00 .. 12:00 today
+    service, emu = archived, exchange_emulator
+    result = await service.sync(BTC)
+    assert result.start == ms(2025, 12, 2) + 720 * MIN
+    assert await service.store.missing(BTC, result.start, result.end) == []
+    assert archive_count(emu, "daily") == archive_count(emu, "checksum") == 29  # each whole day once
+    assert klines(emu) == 2  # REST: the first half day and today's 720 minutes
+    assert prefetch_tasks() == []
