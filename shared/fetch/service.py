@@ -104,14 +104,25 @@ class CandleService:
         # callers checked the exchange (``check_request`` or ``sync``): not again here
         served_end = max(start, min(end, self.closed_end(series)))
         missing = align(await self.store.missing(series, start, served_end), series.tf_ms)
-        plugin, limit = None, 1
+        plugin, limit, lease = None, 1, None
         if missing:
-            plugin = self.exchanges.get(series.exchange)
-            await plugin.ensure_timeframe(series.timeframe)
-            await plugin.ensure_market(series.symbol)
-            limit = await plugin.page_limit()
+            # archive files download while ccxt loads and the market is checked; nothing is stored
+            # before the checks pass (``archive_prefetch.py``)
+            lease = self.archives.prefetch(series, missing) if self.archives is not None else None
+            try:
+                plugin = self.exchanges.get(series.exchange)
+                await plugin.ensure_timeframe(series.timeframe)
+                await plugin.ensure_market(series.symbol)
+                limit = await plugin.page_limit()
+            except BaseException:
+                if lease is not None:
+                    lease.release()
+                raise
         plan = plan_fetch(missing, series.tf_ms, limit)
-        return CandleStream(self, series, start, served_end, plan, plugin, limit)
+        stream = CandleStream(self, series, start, served_end, plan, plugin, limit)
+        if lease is not None:  # what the request did not use is cancelled once it is done with
+            weakref.finalize(stream, lease.release).atexit = False
+        return stream
 
     def closed_end(self, series: SeriesKey) -> int:
         return closed_boundary(self._clock(), self._margin_s, series.tf_ms)

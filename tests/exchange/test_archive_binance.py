@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 import pytest
 
 from shared.exchange.archive import ArchiveCorrupt, ArchiveFile, PublicationLag
-from shared.exchange.archive.binance import BinanceArchive, holes, market_path, parse_zip, proxy_from
+from shared.exchange.archive.binance import BinanceArchive, market_path, proxy_from
+from shared.exchange.archive.kline_zip import holes, parse_zip
 from shared.exchange.archive.source import first_monday_after, periods
 
 MIN = 60_000

@@ -70,8 +70,8 @@ async def test_the_last_published_day_comes_from_the_archive_and_an_unpublished_
     start = ms(2025, 12, 29)
     rows = await fetch_rows(service, BTC, start, NOW_SLOT)
     assert rows == truth(exchange_emulator, start, NOW_SLOT)
-    assert archive_count(exchange_emulator, "daily") == 2  # the 29th and 30th
-    assert archive_count(exchange_emulator, "checksum") == 3  # and a 404 for the 31st's
+    assert archive_count(exchange_emulator, "daily") == 3  # the 29th and 30th, and a 404 for the 31st
+    assert archive_count(exchange_emulator, "checksum") == 3  # (the zip and its CHECKSUM asked together)
     assert klines(exchange_emulator) == math.ceil((NOW_SLOT - ms(2025, 12, 31)) / MIN / LIMIT)
     assert await service.store.missing(BTC, start, NOW_SLOT) == []  # the 404 is not a gap
 
@@ -116,7 +116,7 @@ async def test_a_missing_monthly_file_is_read_from_its_daily_files(service, exch
     start, end = ms(2025, 3, 1), ms(2025, 4, 1)
     rows = await fetch_rows(service, BTC, start, end)
     assert rows == truth(exchange_emulator, start, end)
-    assert archive_count(exchange_emulator, "daily") == 30  # the 10th's CHECKSUM was already a 404
+    assert archive_count(exchange_emulator, "daily") == 31  # the 10th's a 404, like its CHECKSUM
     assert archive_count(exchange_emulator, "checksum") == 1 + 31
     assert klines(exchange_emulator) == 2  # the day with no file: 1440 candles
     assert await service.store.missing(BTC, start, end) == []

@@ -2,8 +2,8 @@
 
 Paths: ``data/spot/{monthly|daily}/klines/{SYMBOL}/{interval}/{SYMBOL}-{interval}-{YYYY-MM[-DD]}.zip``
 for spot markets (``BTC/USDT``) and ``data/futures/um/...`` for USDⓈ-M perpetuals (``BTC/USDT:USDT``);
-each zip has a ``.CHECKSUM`` beside it (``<sha256>  <file name>``), verified before the zip is opened.
-The CSV inside has 12 columns, with or without a header row; open times are milliseconds, except
+each zip has a ``.CHECKSUM`` beside it (``<sha256>  <file name>``), asked for with the zip and
+verified before the zip is opened (``kline_zip.py`` reads it). Open times are milliseconds, except
 spot files dated 2025-01-01 or later, which are in microseconds (binance-public-data #386/#387): the
 unit is chosen by that documented date rule, never guessed from the numbers.
 """
@@ -11,19 +11,13 @@ unit is chosen by that documented date rule, never guessed from the numbers.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import io
 import logging
-import zipfile
-import zlib
 from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
-import numpy as np
-import pyarrow as pa
-import pyarrow.csv as pacsv
 
+from shared.exchange.archive.kline_zip import verified_rows
 from shared.exchange.archive.source import (
     DAY_MS,
     ArchiveCorrupt,
@@ -35,17 +29,13 @@ from shared.exchange.archive.source import (
     PublicationLag,
     periods,
 )
-from shared.exchange.page import valid_candles
 from shared.intervals import Interval
-from shared.store.parquet_codec import SCHEMA
 from shared.timeframes import timeframe_ms
 
 log = logging.getLogger(__name__)
 DEFAULT_URL = "https://data.binance.vision"
 SPOT_MICROSECONDS_FROM = 1_735_689_600_000  # 2025-01-01T00:00:00Z
 INTERVALS = ("1s", "1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d")
-COLUMNS = ["open_time", "open", "high", "low", "close", "volume", "close_time", "quote_volume",
-           "count", "taker_buy_volume", "taker_buy_quote_volume", "ignore"]  # fmt: skip
 
 
 def market_path(symbol: str) -> tuple[str, str] | None:
@@ -117,16 +107,18 @@ class BinanceArchive:
             raise ArchiveCorrupt(name, f"download failed ({type(exc).__name__})") from None
 
     async def fetch(self, file: ArchiveFile, symbol: str, timeframe: str) -> ArchiveRows:
-        checksum = await self._get(file.url + ".CHECKSUM", file.name + ".CHECKSUM")
-        data = await self._get(file.url, file.name)
-        expected = (
-            checksum.split(maxsplit=1)[0].decode("ascii", "replace").lower() if checksum.strip() else ""
-        )
-        if hashlib.sha256(data).hexdigest() != expected:
-            raise ArchiveCorrupt(file.name, "SHA-256 does not match its .CHECKSUM")
+        # the CHECKSUM and the zip are asked for together: one round trip per file, not two in a row
+        checksum = asyncio.ensure_future(self._get(file.url + ".CHECKSUM", file.name + ".CHECKSUM"))
+        try:
+            data = await self._get(file.url, file.name)
+            expected = await checksum
+        finally:
+            _forget(checksum)
         spot = "/data/spot/" in file.url
         microseconds = spot and file.start_ms >= SPOT_MICROSECONDS_FROM  # the documented date rule
-        return await asyncio.to_thread(parse_zip, data, file, timeframe_ms(timeframe), microseconds)
+        return await asyncio.to_thread(
+            verified_rows, data, expected, file, timeframe_ms(timeframe), microseconds
+        )
 
     async def close(self) -> None:
         session, self._session = self._session, None
@@ -134,65 +126,12 @@ class BinanceArchive:
             await session.close()
 
 
-def parse_zip(data: bytes, file: ArchiveFile, tf_ms: int, microseconds: bool) -> ArchiveRows:
-    """The checked candles of one archive zip (CPU work: run it in a thread)."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = [n for n in archive.namelist() if n.endswith(".csv")]
-            if len(members) != 1:
-                raise ArchiveCorrupt(file.name, f"expected one CSV inside, found {len(members)}")
-            text = archive.read(members[0])
-    except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
-        raise ArchiveCorrupt(file.name, f"unreadable zip ({exc})") from None
-    header = bool(text[:1]) and not text[:1].isdigit()
-    try:
-        table = pacsv.read_csv(
-            io.BytesIO(text),
-            read_options=pacsv.ReadOptions(column_names=COLUMNS, skip_rows=1 if header else 0),
-            convert_options=pacsv.ConvertOptions(
-                column_types={"open_time": pa.int64(), **{c: pa.float64() for c in COLUMNS[1:6]}},
-                include_columns=COLUMNS[:6],
-            ),
-        )
-    except (pa.ArrowInvalid, pa.ArrowException) as exc:
-        raise ArchiveCorrupt(file.name, f"unparsable CSV ({exc})") from None
-    return checked_rows(table, file, tf_ms, microseconds)
-
-
-def checked_rows(table: pa.Table, file: ArchiveFile, tf_ms: int, microseconds: bool) -> ArchiveRows:
-    """Rows checked like REST rows; a slot without exactly one valid row stays uncovered."""
-    raw_ts = table.column("open_time").to_numpy(zero_copy_only=False)
-    values = np.column_stack([table.column(c).to_numpy(zero_copy_only=False) for c in COLUMNS[1:6]])
-    valid = np.ones(len(raw_ts), dtype=bool)
-    if microseconds:
-        valid &= raw_ts % 1000 == 0
-        ts = raw_ts // 1000
-    else:
-        ts = raw_ts
-    valid &= valid_candles(ts, values, tf_ms) & (ts >= file.start_ms) & (ts < file.end_ms)
-    unique, counts = np.unique(ts[valid], return_counts=True)
-    repeated = unique[counts > 1]
-    if len(repeated):  # two rows for one slot: we cannot tell which is right
-        valid &= ~np.isin(ts, repeated)
-    ts, values = ts[valid], values[valid]
-    order = np.argsort(ts, kind="stable")
-    ts, values = ts[order], values[order]
-    out = pa.Table.from_arrays(
-        [pa.array(ts, pa.int64())] + [pa.array(values[:, i]) for i in range(5)], schema=SCHEMA
-    )
-    return ArchiveRows(file.start_ms, file.end_ms, out, holes(ts, file.start_ms, file.end_ms, tf_ms))
-
-
-def holes(ts: np.ndarray, start: int, end: int, tf_ms: int) -> list[Interval]:
-    """Spans of ``[start, end)`` slots with no timestamp in ``ts`` (sorted, unique, aligned)."""
-    slots = np.arange(-(-start // tf_ms) * tf_ms, end, tf_ms, dtype=np.int64)
-    empty = slots[~np.isin(slots, ts, assume_unique=True)]
-    if not len(empty):
-        return []
-    breaks = np.flatnonzero(np.diff(empty) != tf_ms)
-    starts = np.concatenate([[empty[0]], empty[breaks + 1]])
-    ends = np.concatenate([empty[breaks], [empty[-1]]]) + tf_ms
-    return [(int(a), int(b)) for a, b in zip(starts, ends, strict=True)]
+def _forget(task: asyncio.Future[bytes]) -> None:
+    """Cancel ``task`` if it still runs (the other request failed first, and says why)."""
+    if not task.done():
+        task.cancel()
+    elif not task.cancelled():
+        task.exception()  # retrieved: its failure, if any, is not news
 
 
 def proxy_from(options: dict[str, Any]) -> str | None:
