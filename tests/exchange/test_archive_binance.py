@@ -112,3 +112,20 @@ def test_the_proxy_comes_from_the_ccxt_options() -> None:
 def test_a_day_is_not_asked_for_before_its_lag_has_passed() -> None:
     lag = PublicationLag(daily_hours=8)
     assert periods([(ms(2025, 6, 2), ms(2025, 6, 3))], ms(2025, 6, 3, 7), lag) == []
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
+@pytest.mark.parametrize("where", [0.3, 0.6, 0.9])
+def test_a_zip_damaged_inside_its_data_is_corrupt(where: float, method: int) -> None:
+    # the CSV is decompressed while pyarrow reads it: damage found mid-stream (a zlib error, a bad
+    # CRC) must still end as ArchiveCorrupt naming the file, never as a half-read table
+    text = "".join(line(i * MIN, v=1.0 + i % 7) for i in range(3_000))
+    sink = io.BytesIO()
+    with zipfile.ZipFile(sink, "w", compression=method) as archive:
+        archive.writestr("X.csv", text)
+    data = bytearray(sink.getvalue())
+    at = int(len(data) * where * 0.8)  # inside the compressed member, before the central directory
+    data[at : at + 16] = bytes(16)
+    file = ArchiveFile("g.zip", "u", 0, DAY, False)
+    with pytest.raises(ArchiveCorrupt, match=r"g\.zip"):
+        parse_zip(bytes(data), file, MIN, microseconds=False)

@@ -51,6 +51,11 @@ def market_path(symbol: str) -> tuple[str, str] | None:
     return None
 
 
+# files parsed at once (CPU work, one thread each): as fast as four on two cores, and each parse
+# holds ~25 MB while it runs (the zip, its CSV text, the columns and their checked copies)
+PARSERS = 2
+
+
 class BinanceArchive:
     def __init__(
         self,
@@ -59,8 +64,10 @@ class BinanceArchive:
         proxy: str | None = None,
         timeout_s: float = 60.0,
         lag: PublicationLag | None = None,
+        parsers: int = PARSERS,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self._parsing = asyncio.Semaphore(parsers)
         self._proxy = proxy
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._lag = lag or PublicationLag()
@@ -116,9 +123,10 @@ class BinanceArchive:
             _forget(checksum)
         spot = "/data/spot/" in file.url
         microseconds = spot and file.start_ms >= SPOT_MICROSECONDS_FROM  # the documented date rule
-        return await asyncio.to_thread(
-            verified_rows, data, expected, file, timeframe_ms(timeframe), microseconds
-        )
+        async with self._parsing:
+            return await asyncio.to_thread(
+                verified_rows, data, expected, file, timeframe_ms(timeframe), microseconds
+            )
 
     async def close(self) -> None:
         session, self._session = self._session, None
