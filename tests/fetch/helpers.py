@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from shared.exchange.archive.binance import BinanceArchive
+from shared.fetch.archive_fill import ArchiveFiller
 from shared.fetch.service import CandleService
 from shared.series import SeriesKey
+from shared.store import CandleStore
 from tests.emulator.server import DEFAULT_NOW_MS
 
 MIN = 60_000
@@ -24,3 +27,12 @@ async def fetch_rows(
 
 def klines(emu) -> int:
     return emu.request_count("binance", "ohlcv")
+
+
+def archive_service(backend, registry, emu, url: str, timeout_s: float) -> CandleService:
+    """A service whose Binance archive is at ``url`` (the emulator's, or an unreachable one)."""
+    filler = ArchiveFiller({"binance": BinanceArchive(url, timeout_s=timeout_s)}, clock=emu.clock)
+    return CandleService(
+        CandleStore(backend), registry, max_request_candles=2_000_000, closed_margin_seconds=0.0,
+        clock=emu.clock, archives=filler,
+    )  # fmt: skip

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
 
-from shared.exchange.archive.binance import BinanceArchive
-from shared.fetch.archive_fill import ArchiveFiller
 from shared.fetch.service import CandleService
-from shared.store import CandleStore
-from tests.fetch.helpers import BTC, LIMIT, MIN, NOW_SLOT, fetch_rows, klines
+from tests.fetch.helpers import BTC, LIMIT, MIN, NOW_SLOT, archive_service, fetch_rows, klines
 
 DAY = 86_400_000
 
@@ -30,21 +26,9 @@ def archive_count(emu, kind: str) -> int:
     return emu.counts[("archive", kind)]
 
 
-def archive_service(backend, registry, emu, url: str, timeout_s: float) -> CandleService:
-    filler = ArchiveFiller({"binance": BinanceArchive(url, timeout_s=timeout_s)}, clock=emu.clock)
-    return CandleService(
-        CandleStore(backend), registry, max_request_candles=2_000_000, closed_margin_seconds=0.0,
-        clock=emu.clock, archives=filler,
-    )  # fmt: skip
-
-
 @pytest.fixture
-async def service(local_backend, exchange_registry, exchange_emulator) -> AsyncIterator[CandleService]:
-    emu = exchange_emulator
-    service = archive_service(local_backend, exchange_registry, emu, emu.archive_url, timeout_s=30)
-    yield service
-    assert service.archives is not None
-    await service.archives.close()
+def service(archived: CandleService) -> CandleService:
+    return archived  # every test here reads the archive (tests/fetch/conftest.py)
 
 
 async def test_months_days_and_rest_meet_exactly_across_the_seams(service, exchange_emulator):

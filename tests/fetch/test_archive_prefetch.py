@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import AsyncIterator
 
 import pytest
 
 from shared.errors import CoinNotAvailableError
-from shared.fetch.service import CandleService
 from shared.series import SeriesKey
-from tests.fetch.helpers import BTC, LIMIT, MIN, NOW_SLOT, klines
-from tests.fetch.test_archive import archive_count, archive_service, ms, truth
+from tests.fetch.helpers import BTC, LIMIT, MIN, NOW_SLOT, archive_service, klines
+from tests.fetch.test_archive import archive_count, ms, truth
 
 DOGE = SeriesKey("binance", "DOGE/USDT", "1m")  # not listed on the emulator's binance
 
@@ -22,15 +20,6 @@ async def read_all(stream) -> list[list]:
     async for batch in stream.batches():
         rows.extend(list(r.values()) for r in batch.to_pylist())
     return rows
-
-
-@pytest.fixture
-async def archived(local_backend, exchange_registry, exchange_emulator) -> AsyncIterator[CandleService]:
-    emu = exchange_emulator
-    service = archive_service(local_backend, exchange_registry, emu, emu.archive_url, timeout_s=30)
-    yield service
-    assert service.archives is not None
-    await service.archives.close()
 
 
 def prefetch_tasks() -> list[asyncio.Task]:
