@@ -6,15 +6,12 @@ Reads top to bottom:
    clips the end to the last closed candle, asks the store what is missing and plans the fewest
    exchange requests for it. No exchange is contacted when nothing is missing.
 2. ``CandleStream.batches()`` (``stream.py``) walks the range in time order: stored stretches come
-   straight from the store; each missing stretch is filled chunk by chunk (whole windows up to the
-   end of a storage partition, so each partition is written about once), stored, then streamed from
-   the store, so stored and fresh candles interleave in order and memory stays bounded however long
-   the range is.
+   straight from the store; each missing stretch is downloaded in one go in the background and
+   streamed from the store chunk by chunk as each chunk is stored (memory stays bounded).
 3. ``fill()`` (downloading through ``span_fetch.py``) is single-flight per series in this process:
-   under the series' lock it re-reads what is still missing, so two overlapping requests download
-   each span once. Across instances the store's conditional writes keep the data whole; before that
-   each span is claimed in storage (``claims``, when given): one instance fetches it, the others
-   wait for it to be stored.
+   under the series' lock (held to decide, never to download) it re-reads what is still missing and
+   leaves what another fill is downloading to it (``flights.py``), so two overlapping requests
+   download each span once. Across instances each span is claimed in storage first (``claims``).
 4. ``sync()`` brings one watched target up to date from the end of its coverage (or a backfill start).
 """
 
@@ -32,6 +29,7 @@ from shared.exchange.client import ExchangeClient, closed_boundary
 from shared.exchange.registry import ExchangeRegistry
 from shared.fetch.archive_fill import ArchiveFiller
 from shared.fetch.claims import SpanClaims
+from shared.fetch.flights import Flight, Flights
 from shared.fetch.page_writer import StoredUpTo
 from shared.fetch.planning import plan_fetch
 from shared.fetch.progress import FetchTally
@@ -44,6 +42,11 @@ from shared.timeframes import candle_count, floor_to
 
 log = logging.getLogger(__name__)
 DAY_MS = 86_400_000
+
+
+@dataclass(slots=True)
+class _History:
+    first: int | None  # the oldest stored candle of the series, once known (no history probe after)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +82,7 @@ class CandleService:
         self.windows_per_chunk = windows_per_chunk
         self.archives = archives
         self._clock = clock
+        self._flights = Flights()  # downloads in flight in this process, shared by overlapping fills
         # one lock per series while anyone holds or waits for it; dropped when unused
         self._locks: weakref.WeakValueDictionary[SeriesKey, asyncio.Lock] = weakref.WeakValueDictionary()
 
@@ -159,27 +163,58 @@ class CandleService:
         on_stored: StoredUpTo | None = None,
     ) -> None:
         """Download what is still missing of ``span``; ``on_stored(end)``: everything of ``span``
-        before ``end`` is stored (told as partitions are written, in time order)."""
-        async with self._lock(series):
+        before ``end`` is stored (told as partitions are written, in time order). What another
+        fill of this process is downloading already is waited for, not downloaded (``flights.py``)."""
+        told = on_stored or (lambda end: None)
+        async with self._lock(series):  # only to decide: no download happens under it
             still = align(await self.store.missing(series, *span), series.tf_ms)
             first = await self.store.first_timestamp(series) if still else None
-            for fetch_span in plan_fetch(still, series.tf_ms, limit).spans:
+            parts = [
+                (gaps, theirs, theirs or self._flights.take_off(series, (gaps[0][0], gaps[-1][1])))
+                for gaps, theirs in self._flights.plan(series, still)
+            ]
+        history = _History(first)
+        try:
+            for gaps, theirs, flight in parts:
+                end = gaps[-1][1]
+                if theirs is not None and not await theirs.reach(end):  # it ended short: the rest here
+                    gaps = align(await self.store.missing(series, gaps[0][0], end), series.tf_ms)
+                if theirs is None or theirs.through < end:
+                    for fetch_span in plan_fetch(gaps, series.tf_ms, limit).spans:
+                        await self._download(series, fetch_span, plugin, limit, tally, history, flight, told)
+                flight.stored(end)
+                told(end)
+        finally:
+            for _, theirs, flight in parts:
+                if theirs is None:
+                    self._flights.land(series, flight)
 
-                async def fetch(part: tuple[int, int]) -> None:
-                    nonlocal first
-                    first = await download_span(self.store, series, part, plugin, tally, first, on_stored)
+    async def _download(
+        self,
+        series: SeriesKey,
+        fetch_span: tuple[int, int],
+        plugin: ExchangeClient,
+        limit: int,
+        tally: FetchTally,
+        history: _History,
+        flight: Flight,
+        told: StoredUpTo,
+    ) -> None:
+        def stored(end: int) -> None:
+            flight.stored(end)
+            told(end)
 
-                if self.claims is None:
-                    await fetch(fetch_span)
-                else:  # across instances: fetched here under a claim, or waited for
-                    await self.claims.fetch_once(
-                        series,
-                        fetch_span,
-                        limit,
-                        fetch,
-                        not_after=self.closed_end(series),
-                        history_from=first,
-                    )
+        async def fetch(part: tuple[int, int]) -> None:
+            first = history.first
+            history.first = await download_span(self.store, series, part, plugin, tally, first, stored)
+
+        if self.claims is None:
+            await fetch(fetch_span)
+        else:  # across instances: fetched here under a claim, or waited for
+            not_after = self.closed_end(series)
+            await self.claims.fetch_once(
+                series, fetch_span, limit, fetch, not_after=not_after, history_from=history.first
+            )
 
     # -- what is stored ------------------------------------------------------------------------
     async def latest_timestamp(self, series: SeriesKey) -> int | None:
@@ -210,11 +245,6 @@ class CandleService:
             for span in stream.plan.spans:
                 for rest in await self.fill_from_archive(series, span, stream.limit, tally):
                     await self.fill(series, rest, stream.plugin, stream.limit, tally)
-        log.info(
-            "synced %s: %d candles, %d requests, %d writes",
-            series,
-            tally.candles,
-            tally.requests,
-            tally.writes,
-        )
-        return SyncResult(series, tally.candles, tally.requests, tally.writes, start, stream.end)
+        done = (tally.candles, tally.requests, tally.writes)
+        log.info("synced %s: %d candles, %d requests, %d writes", series, *done)
+        return SyncResult(series, *done, start, stream.end)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+from datetime import UTC, datetime
 
 import pytest
 
@@ -159,3 +160,52 @@ async def test_a_first_fetch_off_the_page_grid_is_one_run_however_many_cells(bac
     await SpanClaims(store, owner="here").fetch_once(series, span, LIMIT, fetch, not_after=span[1])
     assert fetch.calls == [span]
     assert await backend.list(ROOT) == []
+
+
+class HeldPartition(CountingBackend):
+    """Holds every write of one candle partition until ``release`` is set."""
+
+    def __init__(self, inner, held_key: str) -> None:
+        super().__init__(inner)
+        self.held_key, self.release, self.held = held_key, asyncio.Event(), asyncio.Event()
+
+    async def write(self, key, data, **kw):
+        if key.endswith(self.held_key):
+            self.held.set()
+            await self.release.wait()
+        return await super().write(key, data, **kw)
+
+
+@pytest.mark.parametrize("claims", [False, True], ids=["one-instance", "claims"])
+async def test_a_request_inside_a_long_download_waits_only_for_its_own_part(
+    backend, exchange_registry, exchange_emulator, claims
+):
+    start, end = three_partitions()
+    last = partition_bounds(end - 1, MIN)[0]
+    held = HeldPartition(backend, f"{datetime.fromtimestamp(last / 1000, UTC):%Y-%m}.parquet")
+    service = service_on(held, exchange_registry, exchange_emulator, claims=claims)
+    long = asyncio.create_task(fetch_rows(service, BTC, start, end))
+    await asyncio.wait_for(held.held.wait(), 30)  # the long download is stuck at its last partition
+    # a request for the first partition's candles is served as soon as they are stored, without
+    # waiting for the long download to end, and without asking the exchange for them again
+    inside = (start + 1_000 * MIN, partition_bounds(start, MIN)[1])
+    assert await asyncio.wait_for(fetch_rows(service, BTC, *inside), 30) == truth(exchange_emulator, *inside)
+    assert not long.done()
+    held.release.set()
+    assert await asyncio.wait_for(long, 60) == truth(exchange_emulator, start, end)
+    assert klines(exchange_emulator) == math.ceil((end - start) / MIN / LIMIT)  # none by the second
+
+
+async def test_a_request_waiting_on_a_download_that_fails_fetches_the_rest_itself(
+    backend, exchange_registry, exchange_emulator
+):
+    start, end = three_partitions()
+    service = service_on(backend, exchange_registry, exchange_emulator, claims=False)
+    stream = await service.open(BTC, start, end)
+    batches = stream.batches()
+    await anext(batches)  # the long download is under way ...
+    waiting = asyncio.create_task(fetch_rows(service, BTC, end - 5_000 * MIN, end))
+    await asyncio.sleep(0)
+    await batches.aclose()  # ... and stops before it reaches the waiting request's part
+    assert await asyncio.wait_for(waiting, 60) == truth(exchange_emulator, end - 5_000 * MIN, end)
+    assert await service.store.missing(BTC, end - 5_000 * MIN, end) == []
