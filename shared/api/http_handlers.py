@@ -11,6 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Mapping
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -74,9 +75,11 @@ async def get_ohlcv(services: Services, params: Mapping[str, str]) -> HttpResult
             stream = await services.candles.open(series, request.start, request.end)
             encode = csv_rows if fmt == "csv" else json_rows
             fragments, count = [], 0
-            async for batch in stream.batches():  # encoded batch by batch: few Python rows alive
-                fragments.append(encode(batch))
-                count += batch.num_rows
+            # aclosing: a failure here stops the download behind the stream at once
+            async with aclosing(stream.batches()) as batches:
+                async for batch in batches:  # encoded batch by batch: few Python rows alive
+                    fragments.append(encode(batch))
+                    count += batch.num_rows
             log.info("ohlcv: %d candles as %s", count, fmt)
             metrics.served(series, count, time.monotonic() - started, "http")
     except Exception as exc:
@@ -142,9 +145,10 @@ async def ohlcv_parquet(services: Services, series: SeriesKey, start: int, end: 
     sink = pa.BufferOutputStream()
     export = ParquetExport(sink, header)
     rows = 0
-    async for batch in stream.batches():
-        await asyncio.to_thread(export.write, batch)
-        rows += batch.num_rows
+    async with aclosing(stream.batches()) as batches:
+        async for batch in batches:
+            await asyncio.to_thread(export.write, batch)
+            rows += batch.num_rows
     await asyncio.to_thread(export.close)
     log.info("ohlcv: %d candles as parquet", rows)
     metrics.served(series, rows, time.monotonic() - started, "http")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import aclosing
 from typing import IO
 
 from tqdm import tqdm
@@ -82,9 +83,10 @@ async def fetch_command(args: argparse.Namespace) -> int:
                 stream = await candles.open(series, w_start, w_end) if w_start < w_end else None
                 if stream is None:
                     break
-                async for batch in stream.batches(bar):
-                    await output.writer.write(batch)
-                    written += batch.num_rows
+                async with aclosing(stream.batches(bar)) as batches:  # a failed write stops the fetch
+                    async for batch in batches:
+                        await output.writer.write(batch)
+                        written += batch.num_rows
                 requests += stream.requests_made
                 bar.next_window(candle_count(w_start, w_end, series.tf_ms))
             await output.commit()

@@ -106,10 +106,12 @@ class PageWriter:
         self._writing = asyncio.ensure_future(self._write(rows, span, uncovered))
 
     async def _settle(self) -> None:
-        """Wait for the write in progress; its failure is raised here."""
-        writing, self._writing = self._writing, None
+        """Wait for the write in progress; its failure is raised here. Shielded: a cancelled
+        download still lets a started write finish (awaiting a task would cancel it too)."""
+        writing = self._writing
         if writing is not None:
-            await writing
+            await asyncio.shield(writing)
+            self._writing = None
 
     async def _write(self, rows: pa.Table, span: Interval, uncovered: list[Interval]) -> None:
         result = await self._store.write(self._series, rows, span, uncovered=uncovered)

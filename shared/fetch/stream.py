@@ -10,7 +10,8 @@ bounded however long the range is.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncGenerator
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,8 @@ from shared.timeframes import candle_count
 
 if TYPE_CHECKING:
     from shared.fetch.service import CandleService
+
+log = logging.getLogger(__name__)
 
 
 def _partition_end(ts: int, *, tf_ms: int) -> int:
@@ -52,7 +55,7 @@ class CandleStream:
     def requests_made(self) -> int:
         return self.tally.requests
 
-    async def batches(self, progress: ProgressCallback | None = None) -> AsyncIterator[pa.Table]:
+    async def batches(self, progress: ProgressCallback | None = None) -> AsyncGenerator[pa.Table, None]:
         store, series, tally = self.service.store, self.series, self.tally
         windows_per_chunk = self.service.windows_per_chunk
         tally.callback = progress
@@ -97,7 +100,7 @@ class _Filling:
         self._changed = asyncio.Event()
         self._task = asyncio.ensure_future(service.fill(series, span, plugin, limit, tally, self._stored))
         self._task.add_done_callback(lambda _: self._changed.set())
-        self._end = span[1]
+        self._series = series
 
     def _stored(self, end: int) -> None:
         self._through = max(self._through, end)
@@ -119,6 +122,11 @@ class _Filling:
             self._task.cancel()
         try:
             await self._task
+        except asyncio.CancelledError:
+            if exc[0] is None:
+                raise
         except BaseException:
             if exc[0] is None:
                 raise
+            # the reader is gone (its own error propagates); the fill's failure is not lost
+            log.warning("%s: the download behind a stopped reader failed too", self._series, exc_info=True)

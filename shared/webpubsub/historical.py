@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import aclosing
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -53,9 +54,11 @@ async def serve_historical(
         stream = await services.candles.open(series, request.start, request.end)
         sent_progress = _ProgressSender(rid, send, progress_interval_s, clock)
         chunks = _ChunkSender(rid, send, max_message_bytes, encoding)
-        async for batch in stream.batches(sent_progress):
-            for table in chunks.rechunker.add(batch):
-                await chunks.send(table)
+        # aclosing: a failed send stops the download (and its progress messages) at once
+        async with aclosing(stream.batches(sent_progress)) as batches:
+            async for batch in batches:
+                for table in chunks.rechunker.add(batch):
+                    await chunks.send(table)
         tail = chunks.rechunker.finish()
         if tail is not None:
             await chunks.send(tail)

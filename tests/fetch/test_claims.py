@@ -7,12 +7,17 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import time
 
+import pytest
+
+from shared.errors import StorageError
 from shared.exchange import ExchangeRegistry
-from shared.fetch.claims import CELL_PAGES, ROOT, SpanClaims
+from shared.fetch.claims import CELL_PAGES, ROOT, ClaimObjects, SpanClaims
 from shared.fetch.service import CandleService
 from shared.store import CandleStore
 from tests.fetch.helpers import BTC, LIMIT, MIN, NOW_SLOT, fetch_rows, klines
+from tests.sync.helpers import CountingBackend
 
 KEY = f"{ROOT}ohlcv/test/0.json"
 
@@ -105,3 +110,41 @@ async def test_a_crashed_holders_span_is_fetched_after_its_claim_expires(
     rows = await asyncio.wait_for(waiting, 60)
     assert rows == exchange_emulator.ground_truth("binance", "BTC/USDT", "1m", start, end)
     assert klines(exchange_emulator) == 1
+
+
+async def test_a_claim_renewed_while_it_is_released_is_still_released(backend):
+    store = CandleStore(backend)
+    claims = SpanClaims(store, owner="a")
+    claim = await claims.take(KEY)
+    assert claim is not None
+    await backend.write(KEY, b'{"owner": "a", "expires": 1e12}', if_match=claim.etag)  # a renewal
+    await claims.release(claim)  # with the ETag from before the renewal
+    assert await backend.read(KEY) is None
+    # one taken over by another instance is left to it
+    other = SpanClaims(store, owner="b")
+    mine = await claims.take(KEY)
+    assert mine is not None
+    await backend.write(KEY, b'{"owner": "b", "expires": 1e12}', if_match=mine.etag)
+    await claims.release(mine)
+    assert (await backend.read(KEY)) is not None and await other.take(KEY) is None
+
+
+class FailingAfter(CountingBackend):
+    """Refuses claim writes after the first ``n`` (storage trouble half way through taking them)."""
+
+    def __init__(self, inner, n: int) -> None:
+        super().__init__(inner)
+        self.n = n
+
+    async def write(self, key, data, **kw):
+        if key.startswith(ROOT) and sum(v for k, v in self.writes.items() if k.startswith(ROOT)) >= self.n:
+            raise StorageError("storage is unavailable")
+        return await super().write(key, data, **kw)
+
+
+async def test_claims_taken_before_a_failure_half_way_are_released(backend):
+    objects = ClaimObjects(FailingAfter(backend, 5), "a", 60.0, time.time)
+    keys = [f"{ROOT}ohlcv/test/{i}.json" for i in range(40)]
+    with pytest.raises(StorageError):
+        await objects.take_all(keys)
+    assert await backend.list(ROOT) == []

@@ -68,13 +68,33 @@ class ClaimObjects:
         return claim
 
     async def take_all(self, keys: list[str]) -> dict[str, Claim]:
-        """The claims of ``keys`` taken here (the others are held elsewhere), a few at a time."""
-        taken = await bounded_gather([self.take(k) for k in keys], CONCURRENCY)
+        """The claims of ``keys`` taken here (the others are held elsewhere), a few at a time. If
+        taking fails or is cancelled half way, the claims already taken are released again."""
+        gate = asyncio.Semaphore(CONCURRENCY)
+
+        async def one(key: str) -> Claim | None:
+            async with gate:
+                return await self.take(key)
+
+        tasks = [asyncio.ensure_future(one(k)) for k in keys]
+        try:
+            taken = await asyncio.gather(*tasks)
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+            await bounded_gather([self.release(c) for c in outcomes if isinstance(c, Claim)], CONCURRENCY)
+            raise
         return {c.key: c for c in taken if c is not None}
 
     async def release(self, claim: Claim) -> None:
         try:
-            await self._backend.delete(claim.key, if_match=claim.etag)
+            try:
+                await self._backend.delete(claim.key, if_match=claim.etag)
+            except ConflictError:  # renewed meanwhile (still ours: delete it), or taken over (leave it)
+                current = await self._backend.read(claim.key)
+                if current is not None and _owner(current.data) == self.owner:
+                    await self._backend.delete(claim.key, if_match=current.etag)
         except ConflictError:
             pass  # taken over after it expired: the new holder's now
         except StorageError as exc:
@@ -123,6 +143,13 @@ async def bounded_gather(calls: list[Awaitable[T]], limit: int) -> list[T]:
             return await call
 
     return list(await asyncio.gather(*(one(c) for c in calls)))
+
+
+def _owner(data: bytes) -> str | None:
+    try:
+        return str(json.loads(data)["owner"])
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def _expiry(data: bytes) -> float:
