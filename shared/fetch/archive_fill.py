@@ -15,6 +15,7 @@ unreachable archive host ends the pass for the whole request, logged once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import deque
@@ -138,10 +139,16 @@ class ArchiveFiller:
         workers = [asyncio.ensure_future(worker()) for _ in range(self._concurrency)]
         try:
             await asyncio.gather(*workers)
-            await writes.flush()  # partitions left incomplete by an unreachable host
-        finally:
+        except BaseException:
             for task in workers:
                 task.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)  # no write is cut off half way
+            with contextlib.suppress(Exception):  # what arrived is kept; the first error is raised
+                await writes.flush()
+            raise
+        else:
+            await writes.flush()  # partitions left incomplete by an unreachable host
+        finally:
             for file, download in claimed.items():  # taken from the prefetch but never used
                 assert prefetch is not None
                 prefetch.discard(file, download)

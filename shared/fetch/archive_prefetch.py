@@ -66,7 +66,9 @@ class SeriesPrefetch:
             file = self._queue.popleft()
             self._holding.add(file)
             self._held_days += _days(file)
-            self._started[file] = asyncio.ensure_future(self._fetch(file))
+            task = self._started[file] = asyncio.ensure_future(self._fetch(file))
+            # the slot is freed when the task ends, also one cancelled before it ever ran
+            task.add_done_callback(lambda _: self._downloading.release())
 
     def _fits(self, file: ArchiveFile) -> bool:
         return self._held_days + _days(file) <= self._limit_days
@@ -80,8 +82,6 @@ class SeriesPrefetch:
         except BaseException:
             self.done(file)  # a failed file holds no rows
             raise
-        finally:
-            self._downloading.release()
 
     def claim(self, planned: list[ArchiveFile], within: Interval) -> dict[ArchiveFile, Download]:
         """The started downloads of ``planned`` files, handed over (the caller calls ``done`` for

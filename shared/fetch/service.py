@@ -28,6 +28,7 @@ from shared.errors import InvalidRequestError, RangeTooLargeError
 from shared.exchange.client import ExchangeClient, closed_boundary
 from shared.exchange.registry import ExchangeRegistry
 from shared.fetch.archive_fill import ArchiveFiller
+from shared.fetch.archive_prefetch import PrefetchLease
 from shared.fetch.claims import SpanClaims
 from shared.fetch.flights import Flight, Flights
 from shared.fetch.page_writer import StoredUpTo
@@ -42,6 +43,11 @@ from shared.timeframes import candle_count, floor_to
 
 log = logging.getLogger(__name__)
 DAY_MS = 86_400_000
+
+
+def _release_soon(loop: asyncio.AbstractEventLoop, lease: PrefetchLease) -> None:
+    if not loop.is_closed():
+        loop.call_soon_threadsafe(lease.release)  # cancels tasks: only on their loop's thread
 
 
 @dataclass(slots=True)
@@ -125,7 +131,9 @@ class CandleService:
         plan = plan_fetch(missing, series.tf_ms, limit)
         stream = CandleStream(self, series, start, served_end, plan, plugin, limit)
         if lease is not None:  # what the request did not use is cancelled once it is done with
-            weakref.finalize(stream, lease.release).atexit = False
+            stream.lease = lease  # released when the stream is read or closed
+            loop = asyncio.get_running_loop()  # a stream dropped unread: by the collector, any thread
+            weakref.finalize(stream, _release_soon, loop, lease).atexit = False
         return stream
 
     def closed_end(self, series: SeriesKey) -> int:
@@ -241,10 +249,14 @@ class CandleService:
             return SyncResult(series, 0, 0, 0, start, start)
         stream = await self._open(series, start, end)  # no size cap: a backfill is not a client request
         tally = stream.tally
-        if stream.plugin is not None:
+        plugin = stream.plugin
+        try:
             for span in stream.plan.spans:
+                assert plugin is not None  # something is missing: _open made the exchange client
                 for rest in await self.fill_from_archive(series, span, stream.limit, tally):
-                    await self.fill(series, rest, stream.plugin, stream.limit, tally)
+                    await self.fill(series, rest, plugin, stream.limit, tally)
+        finally:
+            stream.close()
         done = (tally.candles, tally.requests, tally.writes)
         log.info("synced %s: %d candles, %d requests, %d writes", series, *done)
         return SyncResult(series, *done, start, stream.end)

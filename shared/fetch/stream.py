@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 
 from shared.exchange.client import ExchangeClient
+from shared.fetch.archive_prefetch import PrefetchLease
 from shared.fetch.planning import FetchPlan, split_span
 from shared.fetch.progress import FetchTally, ProgressCallback, report
 from shared.series import SeriesKey
@@ -50,6 +51,13 @@ class CandleStream:
         self.service, self.series, self.start, self.end = service, series, start, end
         self.plan, self.plugin, self.limit = plan, plugin, limit
         self.tally = FetchTally(None, plan, candle_count(start, end, series.tf_ms), series.tf_ms)
+        self.lease: PrefetchLease | None = None  # this request's share of an archive prefetch
+
+    def close(self) -> None:
+        """Done with the request: what it prefetched and did not use is let go (idempotent)."""
+        lease, self.lease = self.lease, None
+        if lease is not None:
+            lease.release()
 
     @property
     def requests_made(self) -> int:
@@ -59,26 +67,30 @@ class CandleStream:
         store, series, tally = self.service.store, self.series, self.tally
         windows_per_chunk = self.service.windows_per_chunk
         tally.callback = progress
-        if self.plan.spans:
-            await report(progress, tally.progress())
-        cursor = self.start
-        edge = partial(_partition_end, tf_ms=series.tf_ms)
-        for span in self.plan.spans:
-            assert self.plugin is not None
-            for rest in await self.service.fill_from_archive(series, span, self.limit, tally):
-                # one download for the whole span, in the background; its chunks stream as stored
-                async with _Filling(self.service, series, rest, self.plugin, self.limit, tally) as filling:
-                    for chunk in split_span(rest, series.tf_ms, self.limit, windows_per_chunk, edge):
-                        if cursor < chunk[0]:
-                            async for batch in store.read(series, cursor, chunk[0]):
+        try:
+            if self.plan.spans:
+                await report(progress, tally.progress())
+            cursor = self.start
+            edge = partial(_partition_end, tf_ms=series.tf_ms)
+            for span in self.plan.spans:
+                plugin = self.plugin
+                assert plugin is not None
+                for rest in await self.service.fill_from_archive(series, span, self.limit, tally):
+                    # one download for the whole span, in the background; its chunks stream as stored
+                    async with _Filling(self.service, series, rest, plugin, self.limit, tally) as filling:
+                        for chunk in split_span(rest, series.tf_ms, self.limit, windows_per_chunk, edge):
+                            if cursor < chunk[0]:
+                                async for batch in store.read(series, cursor, chunk[0]):
+                                    yield batch
+                            await filling.stored_through(chunk[1])
+                            async for batch in store.read(series, *chunk):
                                 yield batch
-                        await filling.stored_through(chunk[1])
-                        async for batch in store.read(series, *chunk):
-                            yield batch
-                        cursor = chunk[1]
-        if cursor < self.end:
-            async for batch in store.read(series, cursor, self.end):
-                yield batch
+                            cursor = chunk[1]
+            if cursor < self.end:
+                async for batch in store.read(series, cursor, self.end):
+                    yield batch
+        finally:
+            self.close()  # what this request prefetched and did not use is let go
 
 
 class _Filling:
