@@ -149,16 +149,22 @@ async def test_claimed_cells_are_fetched_as_one_run_and_a_cell_held_elsewhere_in
     assert await backend.list(ROOT) == []
 
 
-async def test_a_first_fetch_off_the_page_grid_is_one_run_however_many_cells(backend):
-    # a new group of cells starts on the cell grid: had the 100 cells below been split into groups,
-    # the windows (laid from the unaligned start) would have cost one request more than the minimum
+async def test_a_first_fetch_off_the_page_grid_keeps_one_grid_across_claim_groups(backend):
+    # cells are claimed 64 at a time: the windows of a series' first fetch start off the page grid,
+    # and a run cut at the cell grid would cost one request more than the minimum; the run stops at
+    # its last whole page instead and the next group's run starts there
     store = CandleStore(backend)
     series = SeriesKey("binance", "BTC/USDT", "1m")
-    cell = LIMIT * CELL_PAGES * MIN
+    page = LIMIT * MIN
+    cell = CELL_PAGES * page
     span = (2_000 * cell + 123 * MIN, 2_100 * cell)
     fetch = Recorder(store, series)
     await SpanClaims(store, owner="here").fetch_once(series, span, LIMIT, fetch, not_after=span[1])
-    assert fetch.calls == [span]
+    assert fetch.calls[0][0] == span[0] and fetch.calls[-1][1] == span[1]
+    assert all(a[1] == b[0] for a, b in zip(fetch.calls, fetch.calls[1:], strict=False))  # contiguous
+    assert all((end - span[0]) % page == 0 for _, end in fetch.calls[:-1])  # cut on the request's grid
+    windows = sum(-(-(end - start) // page) for start, end in fetch.calls)
+    assert len(fetch.calls) == 2 and windows == -(-(span[1] - span[0]) // page)  # the minimum
     assert await backend.list(ROOT) == []
 
 

@@ -46,10 +46,9 @@ from shared.store import CandleStore
 
 log = logging.getLogger(__name__)
 CELL_PAGES = 10  # one claim covers this many exchange pages
-# claimed together ahead of one continuous download (5,120 pages: ten years of 1m at Binance's page).
-# A new group starts on the cell grid, which costs one request more than the minimum when a series'
-# first fetch did not start on the page grid: so groups are large enough for one request's span.
-GROUP_CELLS = 512
+# claimed together ahead of the download (640 pages, ~13 s at Binance's pace): an instance waiting for
+# a cell claimed here waits at most about that long for it
+GROUP_CELLS = 64
 # a crashed holder's claim is taken over after this; renewed every third of it (FETCH_CLAIM_TTL_SECONDS)
 TTL_SECONDS = DEFAULT_FETCH_CLAIM_TTL_SECONDS
 
@@ -110,19 +109,35 @@ class SpanClaims:
             lo = lo if history_from is not None and history_from <= lo else part[0]
             cells.append(_Cell(self.key_for(series, cell_start), part, lo, cell_start + cell))
         reach = _Reach(page, not_after)
+        carry: Interval | None = None
         for i in range(0, len(cells), GROUP_CELLS):
-            await self._fetch_group(series, cells[i : i + GROUP_CELLS], reach, fetch)
+            group, more = cells[i : i + GROUP_CELLS], i + GROUP_CELLS < len(cells)
+            carry = await self._fetch_group(series, group, reach, fetch, carry, more)
 
     async def _fetch_group(
-        self, series: SeriesKey, cells: list[_Cell], reach: _Reach, fetch: FetchSpan
-    ) -> None:
+        self,
+        series: SeriesKey,
+        cells: list[_Cell],
+        reach: _Reach,
+        fetch: FetchSpan,
+        carry: Interval | None,
+        more: bool,
+    ) -> Interval | None:
         """Claim the group's missing cells at once; fetch each run of consecutive cells claimed here
         with one ``fetch`` call (one continuous, pipelined download instead of one per cell), and wait
-        for (or fetch) each cell another instance holds, all in time order."""
+        for (or fetch) each cell another instance holds, all in time order. When ``more`` groups
+        follow, a run reaching the group's end stops at its last whole page and hands the rest on
+        (returned): the next group's run starts there, so windows stay on one grid across groups
+        (a series' first fetch, whose windows start off the page grid, stays at the minimum)."""
         missing = align(await self._store.missing(series, cells[0].part[0], cells[-1].part[1]), series.tf_ms)
         todo = [c for c in cells if any(a < c.part[1] and c.part[0] < b for a, b in missing)]
         held = await self._objects.take_all([c.key for c in todo])
+        handed_on: Interval | None = None
         async with self._objects.holding(held):
+            if carry is not None and not (todo and todo[0].key in held and todo[0].part[0] == carry[1]):
+                for gap in align(await self._store.missing(series, *carry), series.tf_ms):
+                    await fetch(gap)  # the next run does not start where it ended: on its own
+                carry = None
             i = 0
             while i < len(todo):
                 if todo[i].key not in held:
@@ -132,22 +147,34 @@ class SpanClaims:
                 j = i + 1  # todo[i:j]: consecutive cells, all claimed here
                 while j < len(todo) and todo[j].key in held and todo[j - 1].part[1] == todo[j].part[0]:
                     j += 1
-                run = _Cell("", (todo[i].part[0], todo[j - 1].part[1]), todo[i].lo, todo[j - 1].end)
-                for gap in await self._gaps(series, run, reach):
+                lo = carry[0] if carry is not None and i == 0 else todo[i].lo
+                run = _Cell("", (todo[i].part[0], todo[j - 1].part[1]), lo, todo[j - 1].end)
+                hand_on = more and j == len(todo) and todo[j - 1].part[1] == cells[-1].part[1]
+                gaps, handed_on = await self._gaps(series, run, reach, hand_on)
+                for gap in gaps:
                     await fetch(gap)
                 await self._objects.release_some(held, [c.key for c in todo[i:j]])
                 i = j
+        return handed_on
 
-    async def _gaps(self, series: SeriesKey, cells: _Cell, reach: _Reach) -> list[Interval]:
+    async def _gaps(
+        self, series: SeriesKey, cells: _Cell, reach: _Reach, hand_on: bool
+    ) -> tuple[list[Interval], Interval | None]:
         """What to fetch of ``cells``: the missing spans of ``[lo, part end)``, the last one widened
         forward to whole pages counted from its own start (its windows are laid from there, so this
-        never adds a request), up to the last cell's end and the last closed candle."""
+        never adds a request), up to the last cell's end and the last closed candle; with
+        ``hand_on``, cut back to its last whole page instead, the rest returned apart."""
         gaps = align(await self._store.missing(series, cells.lo, cells.part[1]), series.tf_ms)
-        if gaps:
-            start, end = gaps[-1]
-            whole_pages = start + -(-(end - start) // reach.page) * reach.page
-            gaps[-1] = (start, max(end, min(whole_pages, cells.end, reach.not_after)))
-        return gaps
+        if not gaps:
+            return gaps, None
+        start, end = gaps[-1]
+        if hand_on:
+            whole = start + (end - start) // reach.page * reach.page
+            gaps = gaps[:-1] + ([(start, whole)] if whole > start else [])
+            return gaps, ((whole, end) if whole < end else None)
+        whole_pages = start + -(-(end - start) // reach.page) * reach.page
+        gaps[-1] = (start, max(end, min(whole_pages, cells.end, reach.not_after)))
+        return gaps, None
 
     async def _one_cell(self, series: SeriesKey, cell: _Cell, reach: _Reach, fetch: FetchSpan) -> None:
         try:
@@ -158,7 +185,8 @@ class SpanClaims:
                     async with self._held(cell.key) as held:
                         if not held:
                             raise SpanClaimed(cell.key)
-                        for gap in await self._gaps(series, cell, reach):
+                        gaps, _ = await self._gaps(series, cell, reach, hand_on=False)
+                        for gap in gaps:
                             await fetch(gap)
                     return
         except SpanClaimed:
