@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 from datetime import UTC, datetime
@@ -133,3 +134,21 @@ async def test_an_unreachable_archive_host_hands_everything_to_rest_logged_once(
     assert rows == truth(exchange_emulator, start, end)
     assert klines(exchange_emulator) == math.ceil((end - start) / MIN / LIMIT)
     assert sum("unreachable" in r.getMessage() for r in caplog.records) == 1
+
+
+async def test_an_archive_pass_stopped_half_way_keeps_the_files_that_arrived(service, exchange_emulator):
+    # the files of one partition are stored together once all have come; a pass stopped before
+    # that (here: its reader goes away) still stores those that came, as REST keeps its pages
+    emu = exchange_emulator
+    emu.archive.fault("BTCUSDT-1m-2025-03-10.zip", "slow")
+    emu.archive.slow_s = 30.0
+    start, end = ms(2025, 2, 1), ms(2025, 3, 11)  # February's monthly file, then 10 daily ones
+    reading = asyncio.create_task(fetch_rows(service, BTC, start, end))
+    async with asyncio.timeout(30):
+        while archive_count(emu, "daily") < 10:  # noqa: ASYNC110  # the emulator's count
+            await asyncio.sleep(0.01)
+    await asyncio.sleep(0.5)  # the nine fast days parsed and held, the tenth still on its way
+    reading.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await reading
+    assert await service.store.missing(BTC, start, end) == [(ms(2025, 3, 10), end)]
