@@ -12,6 +12,7 @@ every fill's own ``on_stored`` marks stay in time order.
 from __future__ import annotations
 
 import asyncio
+import weakref
 
 from shared.intervals import Interval
 from shared.series import SeriesKey
@@ -87,3 +88,17 @@ class Flights:
             flying.remove(flight)
         if not flying:
             self._flying.pop(series, None)
+
+
+class SeriesLocks:
+    """One lock per series while anyone holds or waits for it (dropped when unused): held to decide
+    what to download, never for the download itself."""
+
+    def __init__(self) -> None:
+        self._locks: weakref.WeakValueDictionary[SeriesKey, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def of(self, series: SeriesKey) -> asyncio.Lock:
+        lock = self._locks.get(series)
+        if lock is None:
+            lock = self._locks[series] = asyncio.Lock()
+        return lock

@@ -30,11 +30,11 @@ from shared.exchange.registry import ExchangeRegistry
 from shared.fetch.archive_fill import ArchiveFiller
 from shared.fetch.archive_prefetch import PrefetchLease
 from shared.fetch.claims import SpanClaims
-from shared.fetch.flights import Flight, Flights
+from shared.fetch.flights import SeriesLocks
+from shared.fetch.gap_fill import GapFiller
 from shared.fetch.page_writer import StoredUpTo
 from shared.fetch.planning import plan_fetch
 from shared.fetch.progress import FetchTally
-from shared.fetch.span_fetch import download_span
 from shared.fetch.stream import CandleStream
 from shared.intervals import align
 from shared.series import SeriesKey
@@ -48,11 +48,6 @@ DAY_MS = 86_400_000
 def _release_soon(loop: asyncio.AbstractEventLoop, lease: PrefetchLease) -> None:
     if not loop.is_closed():
         loop.call_soon_threadsafe(lease.release)  # cancels tasks: only on their loop's thread
-
-
-@dataclass(slots=True)
-class _History:
-    first: int | None  # the oldest stored candle of the series, once known (no history probe after)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,9 +83,8 @@ class CandleService:
         self.windows_per_chunk = windows_per_chunk
         self.archives = archives
         self._clock = clock
-        self._flights = Flights()  # downloads in flight in this process, shared by overlapping fills
-        # one lock per series while anyone holds or waits for it; dropped when unused
-        self._locks: weakref.WeakValueDictionary[SeriesKey, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._locks = SeriesLocks()
+        self._filler = GapFiller(store, self._locks, self.closed_end, claims)
 
     # -- the historical fetch ------------------------------------------------------------------
     async def open(self, series: SeriesKey, start: int, end: int) -> CandleStream:
@@ -139,12 +133,6 @@ class CandleService:
     def closed_end(self, series: SeriesKey) -> int:
         return closed_boundary(self._clock(), self._margin_s, series.tf_ms)
 
-    def _lock(self, series: SeriesKey) -> asyncio.Lock:
-        lock = self._locks.get(series)
-        if lock is None:
-            lock = self._locks[series] = asyncio.Lock()
-        return lock
-
     async def fill_from_archive(
         self, series: SeriesKey, span: tuple[int, int], limit: int, tally: FetchTally
     ) -> list[tuple[int, int]]:
@@ -152,7 +140,7 @@ class CandleService:
         spans left for REST, re-planned so the REST windows are again the fewest."""
         if self.archives is None or self.archives.source_for(series) is None:
             return [span]
-        async with self._lock(series):
+        async with self._locks.of(series):
             still = align(await self.store.missing(series, *span), series.tf_ms)
             stored = await self.archives.fill(self.store, series, still, tally)
             if not stored:
@@ -170,59 +158,9 @@ class CandleService:
         tally: FetchTally,
         on_stored: StoredUpTo | None = None,
     ) -> None:
-        """Download what is still missing of ``span``; ``on_stored(end)``: everything of ``span``
-        before ``end`` is stored (told as partitions are written, in time order). What another
-        fill of this process is downloading already is waited for, not downloaded (``flights.py``)."""
-        told = on_stored or (lambda end: None)
-        async with self._lock(series):  # only to decide: no download happens under it
-            still = align(await self.store.missing(series, *span), series.tf_ms)
-            first = await self.store.first_timestamp(series) if still else None
-            parts = [
-                (gaps, theirs, theirs or self._flights.take_off(series, (gaps[0][0], gaps[-1][1])))
-                for gaps, theirs in self._flights.plan(series, still)
-            ]
-        history = _History(first)
-        try:
-            for gaps, theirs, flight in parts:
-                end = gaps[-1][1]
-                if theirs is not None and not await theirs.reach(end):  # it ended short: the rest here
-                    gaps = align(await self.store.missing(series, gaps[0][0], end), series.tf_ms)
-                if theirs is None or theirs.through < end:
-                    for fetch_span in plan_fetch(gaps, series.tf_ms, limit).spans:
-                        await self._download(series, fetch_span, plugin, limit, tally, history, flight, told)
-                flight.stored(end)
-                told(end)
-        finally:
-            for _, theirs, flight in parts:
-                if theirs is None:
-                    self._flights.land(series, flight)
-
-    async def _download(
-        self,
-        series: SeriesKey,
-        fetch_span: tuple[int, int],
-        plugin: ExchangeClient,
-        limit: int,
-        tally: FetchTally,
-        history: _History,
-        flight: Flight,
-        told: StoredUpTo,
-    ) -> None:
-        def stored(end: int) -> None:
-            flight.stored(end)
-            told(end)
-
-        async def fetch(part: tuple[int, int]) -> None:
-            first = history.first
-            history.first = await download_span(self.store, series, part, plugin, tally, first, stored)
-
-        if self.claims is None:
-            await fetch(fetch_span)
-        else:  # across instances: fetched here under a claim, or waited for
-            not_after = self.closed_end(series)
-            await self.claims.fetch_once(
-                series, fetch_span, limit, fetch, not_after=not_after, history_from=history.first
-            )
+        """Download what is still missing of ``span`` (``gap_fill.py``); ``on_stored(end)``:
+        everything of ``span`` before ``end`` is stored, told in time order."""
+        await self._filler.fill(series, span, plugin, limit, tally, on_stored)
 
     # -- what is stored ------------------------------------------------------------------------
     async def latest_timestamp(self, series: SeriesKey) -> int | None:
