@@ -1,7 +1,7 @@
 """Progress of a fetch, for progress bars (CLI) and progress messages (Web PubSub).
 
 ``FetchTally`` is what one opened request counts while it fills its gaps: ``CandleStream`` owns it and
-``CandleService.fill`` adds to it (requests, candles, partition writes) and reports progress through it.
+``GapFiller.fill`` adds to it (requests, candles, partition writes) and reports progress through it.
 """
 
 from __future__ import annotations

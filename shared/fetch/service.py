@@ -25,14 +25,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from shared.errors import InvalidRequestError, RangeTooLargeError
-from shared.exchange.client import ExchangeClient, closed_boundary
+from shared.exchange.client import closed_boundary
 from shared.exchange.registry import ExchangeRegistry
 from shared.fetch.archive_fill import ArchiveFiller
 from shared.fetch.archive_prefetch import PrefetchLease
 from shared.fetch.claims import SpanClaims
 from shared.fetch.flights import SeriesLocks
 from shared.fetch.gap_fill import GapFiller
-from shared.fetch.page_writer import StoredUpTo
 from shared.fetch.planning import plan_fetch
 from shared.fetch.progress import FetchTally
 from shared.fetch.stream import CandleStream
@@ -84,7 +83,7 @@ class CandleService:
         self.archives = archives
         self._clock = clock
         self._locks = SeriesLocks()
-        self._filler = GapFiller(store, self._locks, self.closed_end, claims)
+        self.filler = GapFiller(store, self._locks, self.closed_end, claims)  # downloads the gaps
 
     # -- the historical fetch ------------------------------------------------------------------
     async def open(self, series: SeriesKey, start: int, end: int) -> CandleStream:
@@ -149,19 +148,6 @@ class CandleService:
                 align(await self.store.missing(series, *span), series.tf_ms), series.tf_ms, limit
             ).spans
 
-    async def fill(
-        self,
-        series: SeriesKey,
-        span: tuple[int, int],
-        plugin: ExchangeClient,
-        limit: int,
-        tally: FetchTally,
-        on_stored: StoredUpTo | None = None,
-    ) -> None:
-        """Download what is still missing of ``span`` (``gap_fill.py``); ``on_stored(end)``:
-        everything of ``span`` before ``end`` is stored, told in time order."""
-        await self._filler.fill(series, span, plugin, limit, tally, on_stored)
-
     # -- what is stored ------------------------------------------------------------------------
     async def latest_timestamp(self, series: SeriesKey) -> int | None:
         self.exchanges.require_enabled(series.exchange)
@@ -192,7 +178,7 @@ class CandleService:
             for span in stream.plan.spans:
                 assert plugin is not None  # something is missing: _open made the exchange client
                 for rest in await self.fill_from_archive(series, span, stream.limit, tally):
-                    await self.fill(series, rest, plugin, stream.limit, tally)
+                    await self.filler.fill(series, rest, plugin, stream.limit, tally)
         finally:
             stream.close()
         done = (tally.candles, tally.requests, tally.writes)

@@ -94,7 +94,7 @@ class CandleStream:
 
 
 class _Filling:
-    """``CandleService.fill`` of one span as a background task, so the exchange is asked without a
+    """``GapFiller.fill`` of one span as a background task, so the exchange is asked without a
     pause between chunks (and while the reader reads); ``stored_through(t)`` waits until everything
     of the span before ``t`` is stored, and raises the fill's error if it failed first. Leaving the
     block waits for the fill to end (after an error or an early stop of the reader: cancels it)."""
@@ -110,7 +110,8 @@ class _Filling:
     ) -> None:
         self._through = span[0]
         self._changed = asyncio.Event()
-        self._task = asyncio.ensure_future(service.fill(series, span, plugin, limit, tally, self._stored))
+        filling = service.filler.fill(series, span, plugin, limit, tally, self._stored)
+        self._task = asyncio.ensure_future(filling)
         self._task.add_done_callback(lambda _: self._changed.set())
         self._series = series
 

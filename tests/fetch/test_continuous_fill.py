@@ -32,16 +32,18 @@ def three_partitions() -> tuple[int, int]:
     return start, end
 
 
-class HeldFirstPartition(CountingBackend):
-    """Holds the first write of a candle partition until ``release`` is set."""
+class HeldPartition(CountingBackend):
+    """Holds the writes of one candle partition (``held_key``; by default the first one written)
+    until ``release`` is set."""
 
-    def __init__(self, inner) -> None:
+    def __init__(self, inner, held_key: str | None = None) -> None:
         super().__init__(inner)
-        self.release = asyncio.Event()
-        self.held = asyncio.Event()
+        self.held_key, self.release, self.held = held_key, asyncio.Event(), asyncio.Event()
 
     async def write(self, key, data, **kw):
-        if key.endswith(".parquet") and not self.held.is_set():
+        if key.endswith(".parquet") and self.held_key is None and not self.held.is_set():
+            self.held_key = key
+        if self.held_key is not None and key.endswith(self.held_key) and not self.release.is_set():
             self.held.set()
             await self.release.wait()
         return await super().write(key, data, **kw)
@@ -64,7 +66,7 @@ async def test_the_exchange_is_asked_while_a_partition_is_written(
     backend, exchange_registry, exchange_emulator, claims
 ):
     start, end = three_partitions()
-    held = HeldFirstPartition(backend)
+    held = HeldPartition(backend)
     service = service_on(held, exchange_registry, exchange_emulator, claims=claims)
     first_partition_pages = math.ceil((partition_bounds(start, MIN)[1] - start) / MIN / LIMIT)
     answer = asyncio.create_task(fetch_rows(service, BTC, start, end))
@@ -166,20 +168,6 @@ async def test_a_first_fetch_off_the_page_grid_keeps_one_grid_across_claim_group
     windows = sum(-(-(end - start) // page) for start, end in fetch.calls)
     assert len(fetch.calls) == 2 and windows == -(-(span[1] - span[0]) // page)  # the minimum
     assert await backend.list(ROOT) == []
-
-
-class HeldPartition(CountingBackend):
-    """Holds every write of one candle partition until ``release`` is set."""
-
-    def __init__(self, inner, held_key: str) -> None:
-        super().__init__(inner)
-        self.held_key, self.release, self.held = held_key, asyncio.Event(), asyncio.Event()
-
-    async def write(self, key, data, **kw):
-        if key.endswith(self.held_key):
-            self.held.set()
-            await self.release.wait()
-        return await super().write(key, data, **kw)
 
 
 @pytest.mark.parametrize("claims", [False, True], ids=["one-instance", "claims"])
