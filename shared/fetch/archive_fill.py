@@ -142,7 +142,7 @@ class ArchiveFiller:
         except BaseException:
             for task in workers:
                 task.cancel()
-            await asyncio.gather(*workers, return_exceptions=True)  # no write is cut off half way
+            await asyncio.gather(*workers, return_exceptions=True)  # (their started writes go on)
             with contextlib.suppress(Exception):  # what arrived is kept; the first error is raised
                 await writes.flush()
             raise

@@ -29,7 +29,7 @@ class Flight:
         self._changed = asyncio.Event()
 
     def stored(self, end: int) -> None:
-        if end > self.through:
+        if end > self.through and not self.ended:  # an ended flight's mark stays where it stopped
             self.through = end
             self._changed.set()
 

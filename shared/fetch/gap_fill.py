@@ -65,12 +65,12 @@ class GapFiller:
         try:
             for gaps, theirs, flight in parts:
                 end = gaps[-1][1]
-                if theirs is not None and not await theirs.reach(end):  # it ended short: the rest here
-                    gaps = align(await self.store.missing(series, gaps[0][0], end), series.tf_ms)
-                if theirs is None or theirs.through < end:
+                if theirs is None:
                     for fetch_span in plan_fetch(gaps, series.tf_ms, limit).spans:
                         await self._download(series, fetch_span, plugin, limit, tally, history, flight, told)
-                flight.stored(end)
+                    flight.stored(end)
+                elif not await theirs.reach(end):  # it ended short: the rest is a gap like any other
+                    await self.fill(series, (gaps[0][0], end), plugin, limit, tally, told)
                 told(end)
         finally:
             for _, theirs, flight in parts:

@@ -110,8 +110,11 @@ class PageWriter:
         download still lets a started write finish (awaiting a task would cancel it too)."""
         writing = self._writing
         if writing is not None:
-            await asyncio.shield(writing)
-            self._writing = None
+            try:
+                await asyncio.shield(writing)
+            finally:
+                if writing.done():  # done, or failed (raised once); still running after a cancel
+                    self._writing = None
 
     async def _write(self, rows: pa.Table, span: Interval, uncovered: list[Interval]) -> None:
         result = await self._store.write(self._series, rows, span, uncovered=uncovered)

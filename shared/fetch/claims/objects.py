@@ -71,17 +71,19 @@ class ClaimObjects:
         """The claims of ``keys`` taken here (the others are held elsewhere), a few at a time. If
         taking fails or is cancelled half way, the claims already taken are released again."""
         gate = asyncio.Semaphore(CONCURRENCY)
+        stop = False
 
         async def one(key: str) -> Claim | None:
             async with gate:
-                return await self.take(key)
+                return None if stop else await self.take(key)
 
         tasks = [asyncio.ensure_future(one(k)) for k in keys]
         try:
             taken = await asyncio.gather(*tasks)
         except BaseException:
-            for task in tasks:
-                task.cancel()
+            # not cancelled: a take whose write landed must return its claim to be released; the
+            # ones not started yet are skipped
+            stop = True
             outcomes = await asyncio.gather(*tasks, return_exceptions=True)
             await bounded_gather([self.release(c) for c in outcomes if isinstance(c, Claim)], CONCURRENCY)
             raise

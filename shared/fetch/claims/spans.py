@@ -38,6 +38,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from shared.backoff import RetryPolicy, Sleep, on, retrying
+from shared.fetch.claims.cells import Cell, Reach, cells_of, last_page_settled
 from shared.fetch.claims.objects import Claim, ClaimObjects
 from shared.intervals import Interval, align
 from shared.series import SeriesKey
@@ -45,7 +46,6 @@ from shared.settings import DEFAULT_FETCH_CLAIM_TTL_SECONDS
 from shared.store import CandleStore
 
 log = logging.getLogger(__name__)
-CELL_PAGES = 10  # one claim covers this many exchange pages
 # claimed together ahead of the download (640 pages, ~13 s at Binance's pace): an instance waiting for
 # a cell claimed here waits at most about that long for it
 GROUP_CELLS = 64
@@ -101,15 +101,9 @@ class SpanClaims:
         part, under a claim), or by whoever holds the claim (then wait until it is stored).
         ``not_after``: the end of the closed candles; ``history_from``: the oldest stored candle."""
         page = max(1, limit) * series.tf_ms
-        cell = page * CELL_PAGES
-        cells: list[_Cell] = []
-        for cell_start in range(span[0] - span[0] % cell, span[1], cell):
-            part = (max(span[0], cell_start), min(span[1], cell_start + cell))
-            lo = part[0] - part[0] % page
-            lo = lo if history_from is not None and history_from <= lo else part[0]
-            cells.append(_Cell(self.key_for(series, cell_start), part, lo, cell_start + cell))
-        reach = _Reach(page, not_after)
-        carry: Interval | None = None
+        cells = cells_of(span, page, history_from, lambda cell_start: self.key_for(series, cell_start))
+        reach = Reach(page, not_after)
+        carry: _Carry | None = None
         for i in range(0, len(cells), GROUP_CELLS):
             group, more = cells[i : i + GROUP_CELLS], i + GROUP_CELLS < len(cells)
             carry = await self._fetch_group(series, group, reach, fetch, carry, more)
@@ -117,26 +111,30 @@ class SpanClaims:
     async def _fetch_group(
         self,
         series: SeriesKey,
-        cells: list[_Cell],
-        reach: _Reach,
+        cells: list[Cell],
+        reach: Reach,
         fetch: FetchSpan,
-        carry: Interval | None,
+        carry: _Carry | None,
         more: bool,
-    ) -> Interval | None:
+    ) -> _Carry | None:
         """Claim the group's missing cells at once; fetch each run of consecutive cells claimed here
         with one ``fetch`` call (one continuous, pipelined download instead of one per cell), and wait
         for (or fetch) each cell another instance holds, all in time order. When ``more`` groups
-        follow, a run reaching the group's end stops at its last whole page and hands the rest on
-        (returned): the next group's run starts there, so windows stay on one grid across groups
-        (a series' first fetch, whose windows start off the page grid, stays at the minimum)."""
+        follow, a run reaching the group's end stops at its last whole page and hands the rest on,
+        with its cell's claim (returned): the next group's run starts there, so windows stay on one
+        grid across groups (a series' first fetch, whose windows start off the page grid, stays at
+        the minimum)."""
         missing = align(await self._store.missing(series, cells[0].part[0], cells[-1].part[1]), series.tf_ms)
         todo = [c for c in cells if any(a < c.part[1] and c.part[0] < b for a, b in missing)]
         held = await self._objects.take_all([c.key for c in todo])
-        handed_on: Interval | None = None
+        kept: dict[str, Claim] = dict(carry.claims) if carry is not None else {}
+        held.update(kept)  # renewed and released with this group's
+        handed_on: _Carry | None = None
         async with self._objects.holding(held):
-            if carry is not None and not (todo and todo[0].key in held and todo[0].part[0] == carry[1]):
-                for gap in align(await self._store.missing(series, *carry), series.tf_ms):
+            if carry is not None and not (todo and todo[0].key in held and todo[0].part[0] == carry.span[1]):
+                for gap in align(await self._store.missing(series, *carry.span), series.tf_ms):
                     await fetch(gap)  # the next run does not start where it ended: on its own
+                await self._objects.release_some(held, list(kept))
                 carry = None
             i = 0
             while i < len(todo):
@@ -147,36 +145,32 @@ class SpanClaims:
                 j = i + 1  # todo[i:j]: consecutive cells, all claimed here
                 while j < len(todo) and todo[j].key in held and todo[j - 1].part[1] == todo[j].part[0]:
                     j += 1
-                lo = carry[0] if carry is not None and i == 0 else todo[i].lo
-                run = _Cell("", (todo[i].part[0], todo[j - 1].part[1]), lo, todo[j - 1].end)
+                lo = carry.span[0] if carry is not None and i == 0 else todo[i].lo
+                run = Cell("", (todo[i].part[0], todo[j - 1].part[1]), lo, todo[j - 1].end)
                 hand_on = more and j == len(todo) and todo[j - 1].part[1] == cells[-1].part[1]
-                gaps, handed_on = await self._gaps(series, run, reach, hand_on)
+                gaps, rest = await self._gaps(series, run, reach, hand_on)
                 for gap in gaps:
                     await fetch(gap)
-                await self._objects.release_some(held, [c.key for c in todo[i:j]])
+                done = [c.key for c in todo[i:j]] + (list(kept) if i == 0 else [])
+                if rest is not None:  # its cell stays claimed until the next group has fetched it
+                    last = todo[j - 1].key
+                    handed_on = _Carry(rest, {last: held.pop(last)})
+                    done.remove(last)
+                await self._objects.release_some(held, done)
                 i = j
         return handed_on
 
     async def _gaps(
-        self, series: SeriesKey, cells: _Cell, reach: _Reach, hand_on: bool
+        self, series: SeriesKey, cells: Cell, reach: Reach, hand_on: bool
     ) -> tuple[list[Interval], Interval | None]:
         """What to fetch of ``cells``: the missing spans of ``[lo, part end)``, the last one widened
         forward to whole pages counted from its own start (its windows are laid from there, so this
         never adds a request), up to the last cell's end and the last closed candle; with
         ``hand_on``, cut back to its last whole page instead, the rest returned apart."""
         gaps = align(await self._store.missing(series, cells.lo, cells.part[1]), series.tf_ms)
-        if not gaps:
-            return gaps, None
-        start, end = gaps[-1]
-        if hand_on:
-            whole = start + (end - start) // reach.page * reach.page
-            gaps = gaps[:-1] + ([(start, whole)] if whole > start else [])
-            return gaps, ((whole, end) if whole < end else None)
-        whole_pages = start + -(-(end - start) // reach.page) * reach.page
-        gaps[-1] = (start, max(end, min(whole_pages, cells.end, reach.not_after)))
-        return gaps, None
+        return last_page_settled(gaps, cells.end, reach, hand_on)
 
-    async def _one_cell(self, series: SeriesKey, cell: _Cell, reach: _Reach, fetch: FetchSpan) -> None:
+    async def _one_cell(self, series: SeriesKey, cell: Cell, reach: Reach, fetch: FetchSpan) -> None:
         try:
             async for attempt in retrying(self._wait, on(SpanClaimed), sleep=self._sleep):
                 with attempt:
@@ -213,14 +207,6 @@ class SpanClaims:
 
 
 @dataclass(frozen=True, slots=True)
-class _Cell:
-    key: str
-    part: Interval  # the cell's share of the asked span
-    lo: int  # fetched from here: back onto the page grid where older candles are stored
-    end: int  # the cell's end on the cell grid
-
-
-@dataclass(frozen=True, slots=True)
-class _Reach:
-    page: int  # one exchange page, in milliseconds
-    not_after: int  # the end of the closed candles
+class _Carry:
+    span: Interval  # the rest of a run cut at its last whole page, fetched by the next group's run
+    claims: dict[str, Claim]  # the claim of the cell it lies in, kept until then
