@@ -5,7 +5,7 @@ The schema is the lake's without the series columns: ``timestamp`` as a Parquet 
 doubles. The series and the served range travel in the file's key-value metadata (``cbdata.exchange``,
 ``cbdata.symbol``, ``cbdata.timeframe``, ``cbdata.start``, ``cbdata.end``). Written one row group per
 batch with zstd level 1: an answer is encoded once and read once, so encoding speed beats the
-last bytes (the store uses level 9 because it keeps its files).
+last bytes (the store uses level 5 because it keeps its files).
 """
 
 from __future__ import annotations
