@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from shared.exchange.client import ExchangeClient
 from shared.fetch.archive_prefetch import PrefetchLease
+from shared.fetch.flights import Flight
 from shared.fetch.planning import FetchPlan, split_span
 from shared.fetch.progress import FetchTally, ProgressCallback, report
 from shared.series import SeriesKey
@@ -108,24 +109,15 @@ class _Filling:
         limit: int,
         tally: FetchTally,
     ) -> None:
-        self._through = span[0]
-        self._changed = asyncio.Event()
-        filling = service.filler.fill(series, span, plugin, limit, tally, self._stored)
+        self._progress = Flight(span)  # how far the fill has stored, and whether it has ended
+        filling = service.filler.fill(series, span, plugin, limit, tally, self._progress.stored)
         self._task = asyncio.ensure_future(filling)
-        self._task.add_done_callback(lambda _: self._changed.set())
+        self._task.add_done_callback(lambda _: self._progress.end())
         self._series = series
 
-    def _stored(self, end: int) -> None:
-        self._through = max(self._through, end)
-        self._changed.set()
-
     async def stored_through(self, t: int) -> None:
-        while self._through < t:
-            if self._task.done():
-                self._task.result()  # the fill's error, if it failed
-                return  # it ended: whatever it could store is stored
-            self._changed.clear()
-            await self._changed.wait()
+        if not await self._progress.reach(t):
+            self._task.result()  # the fill's error, if it failed; else whatever it could store is stored
 
     async def __aenter__(self) -> _Filling:
         return self
